@@ -1,0 +1,260 @@
+"""Evidence files: checked on the way in, stored under a content-derived name, verified on every way out.
+
+- `validate_upload` enforces the size limit, sniffs the type from the bytes (never from the name or the
+  browser's Content-Type), checks that the name's extension agrees, guards zip-based formats against bombs and
+  path traversal, runs the optional malware scanner, and returns the SHA-256 to store with the record.
+- `store_protected_file` writes under MEDIA_ROOT (outside the web root; nothing serves MEDIA_URL) at
+  `<folder>/<sha[:2]>/<sha>`: no path ever comes from user input.
+- `serve_protected_file` is what a permission-checked view returns: it re-hashes the file and refuses to
+  serve it when the digest differs from the one recorded at upload (chain of custody).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import hmac
+import logging
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse
+from django.utils.module_loading import import_string
+
+from coopcases.core.exceptions import DomainError, FieldProblem, NotVisible, ValidationFailed
+
+log = logging.getLogger("coopcases.security")
+CHUNK = 64 * 1024
+HEAD = 8 * 1024
+
+PDF, PNG, JPEG, TIFF = "application/pdf", "image/png", "image/jpeg", "image/tiff"
+ZIP = "application/zip"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODT, ODS, ODP = (f"application/vnd.oasis.opendocument.{kind}" for kind in ("text", "spreadsheet", "presentation"))
+TEXT, CSV = "text/plain", "text/csv"
+
+# Leading bytes of each binary type we accept. Legacy OLE2 Office files (.doc/.xls, macros) are not among them.
+SIGNATURES: list[tuple[bytes, str]] = [
+    (b"%PDF-", PDF),
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"\xff\xd8\xff", JPEG),
+    (b"II*\x00", TIFF),
+    (b"MM\x00*", TIFF),
+    (b"PK\x03\x04", ZIP),
+    (b"PK\x05\x06", ZIP),  # an empty archive
+]
+# The part that makes a zip an office document (OOXML); ODF names its type in a first member called "mimetype".
+OOXML_MARKERS = [("word/document.xml", DOCX), ("xl/workbook.xml", XLSX), ("ppt/presentation.xml", PPTX)]
+ODF_TYPES = {ODT, ODS, ODP}
+EXTENSIONS = {
+    PDF: {".pdf"}, PNG: {".png"}, JPEG: {".jpg", ".jpeg"}, TIFF: {".tif", ".tiff"}, ZIP: {".zip"},
+    DOCX: {".docx"}, XLSX: {".xlsx"}, PPTX: {".pptx"}, ODT: {".odt"}, ODS: {".ods"}, ODP: {".odp"},
+    TEXT: {".txt", ".text", ".log", ".md"}, CSV: {".csv"},
+}
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    sha256: str
+    size: int
+    mime: str
+
+
+class FileIntegrityError(DomainError):
+    """The stored file no longer matches the digest recorded at upload: it is not served."""
+
+    def __init__(self, detail: str = "This file failed its integrity check and cannot be served."):
+        super().__init__(detail=detail, code="integrity_failure", status=409)
+
+
+def _refuse(reason: str, code: str) -> ValidationFailed:
+    return ValidationFailed("The file was not accepted.", [FieldProblem("file", reason, code)], code="upload_refused")
+
+
+def _digest_and_size(file, max_bytes: int) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    file.seek(0)
+    while chunk := file.read(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise _refuse(f"larger than the {max_bytes} bytes allowed", "too_large")
+        digest.update(chunk)
+    return digest.hexdigest(), size
+
+
+def _is_utf8_text(file) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    file.seek(0)
+    try:
+        while chunk := file.read(CHUNK):
+            if b"\x00" in chunk:
+                return False
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _unsafe_member_name(name: str) -> bool:
+    posix, windows = PurePosixPath(name), PureWindowsPath(name)
+    return (
+        not name or name.startswith(("/", "\\")) or windows.drive != "" or ".." in posix.parts or ".." in windows.parts
+        or any(ord(ch) < 32 for ch in name)
+    )
+
+
+def _zip_kind(file, compressed_size: int) -> str:
+    """Check a zip-based file against bombs and traversal, decompressing for real (headers can lie)."""
+    max_total = settings.UPLOAD_ARCHIVE_MAX_UNCOMPRESSED_BYTES
+    max_ratio = settings.UPLOAD_ARCHIVE_MAX_RATIO
+    file.seek(0)
+    try:
+        archive = zipfile.ZipFile(file)
+        members = archive.infolist()
+        if len(members) > settings.UPLOAD_ARCHIVE_MAX_MEMBERS:
+            raise _refuse(f"more than {settings.UPLOAD_ARCHIVE_MAX_MEMBERS} files in the archive", "archive_members")
+        declared = 0
+        for member in members:
+            if _unsafe_member_name(member.filename):
+                raise _refuse(f"unsafe path in the archive: {member.filename!r}", "archive_path")
+            if member.flag_bits & 0x1:
+                raise _refuse("encrypted archive members cannot be checked", "archive_encrypted")
+            if member.file_size > max_ratio * max(member.compress_size, 1) and member.file_size > CHUNK:
+                raise _refuse(f"compression ratio above {max_ratio}:1", "archive_ratio")
+            declared += member.file_size
+        if declared > max_total or (declared > max_ratio * max(compressed_size, 1) and declared > CHUNK):
+            raise _refuse("expands beyond the allowed size", "archive_too_large")
+        actual = 0
+        for member in members:
+            with archive.open(member) as stream:
+                while chunk := stream.read(CHUNK):
+                    actual += len(chunk)
+                    if actual > max_total:
+                        raise _refuse("expands beyond the allowed size", "archive_too_large")
+        names = {m.filename for m in members}
+        if members and members[0].filename == "mimetype":
+            odf = archive.read("mimetype").decode("ascii", "replace").strip()
+            if odf in ODF_TYPES:
+                return odf
+        if "[Content_Types].xml" in names:
+            for marker, mime in OOXML_MARKERS:
+                if marker in names:
+                    return mime
+        return ZIP
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError) as exc:
+        raise _refuse("a damaged or unsupported archive", "archive_invalid") from exc
+
+
+def sniff_type(file, size: int) -> str | None:
+    file.seek(0)
+    head = file.read(HEAD)
+    for signature, mime in SIGNATURES:
+        if head.startswith(signature):
+            return _zip_kind(file, size) if mime == ZIP else mime
+    if _is_utf8_text(file):
+        return TEXT
+    return None
+
+
+def _scan(file) -> None:
+    """The malware-scanner hook (ASVS 5.4.3): UPLOAD_SCANNER is a callable(file) -> finding or None."""
+    if not settings.UPLOAD_SCANNER:
+        return
+    file.seek(0)
+    finding = import_string(settings.UPLOAD_SCANNER)(file)
+    if finding:
+        log.warning("upload refused by the scanner: %s", finding)
+        raise _refuse(f"refused by the malware scanner: {finding}", "malware")
+
+
+def validate_upload(file, allowed_mime_types, max_bytes: int) -> UploadCheck:
+    """Accept `file` (an UploadedFile or any binary file object with a name) or raise ValidationFailed naming `file`."""
+    size_hint = getattr(file, "size", None)
+    if size_hint is not None and size_hint > max_bytes:
+        raise _refuse(f"larger than the {max_bytes} bytes allowed", "too_large")
+    sha256, size = _digest_and_size(file, max_bytes)
+    if size == 0:
+        raise _refuse("the file is empty", "empty")
+    mime = sniff_type(file, size)
+    if mime is None:
+        raise _refuse("the content is of no accepted type", "type_unknown")
+    extension = Path(getattr(file, "name", "") or "").suffix.lower()
+    if mime == TEXT and extension == ".csv":
+        mime = CSV
+    if mime not in allowed_mime_types:
+        raise _refuse(f"files of type {mime} are not accepted here", "type_not_allowed")
+    if extension and extension not in EXTENSIONS.get(mime, set()):
+        raise _refuse(f"the name ends in {extension} but the content is {mime}", "type_mismatch")
+    _scan(file)
+    file.seek(0)
+    return UploadCheck(sha256=sha256, size=size, mime=mime)
+
+
+_FOLDER = re.compile(r"^[a-z0-9_-]+$")
+
+
+def _storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
+
+
+def store_protected_file(file, check: UploadCheck, *, folder: str) -> str:
+    """Write a validated file at `<folder>/<sha[:2]>/<sha>` under MEDIA_ROOT; return that relative path.
+
+    Identical content is stored once. The original file name is kept by the caller's record, never on disk.
+    """
+    if not _FOLDER.match(folder):
+        raise ValueError(f"folder must be a simple slug, got {folder!r}")
+    name = f"{folder}/{check.sha256[:2]}/{check.sha256}"
+    storage = _storage()
+    if not storage.exists(name):
+        file.seek(0)
+        saved = storage.save(name, file)
+        if saved != name:  # a concurrent writer won the race; both wrote the same bytes
+            storage.delete(saved)
+    return name
+
+
+def _safe_download_name(filename: str) -> str:
+    name = PureWindowsPath(PurePosixPath(filename).name).name
+    return "".join(ch for ch in name if ch.isprintable() and ch not in '"\\') or "download"
+
+
+def serve_protected_file(request, path: str, filename: str, mime: str, sha256: str, *, obj=None, purpose: str = ""):
+    """Stream a stored file as an attachment after re-checking its SHA-256. Call only after the permission check.
+
+    `path` is the relative path returned by `store_protected_file`. With `obj`, the download is recorded in the
+    audit log against that record (chain of custody), with `purpose` when the file is confidential.
+    """
+    from coopcases.audit.services import audit_record
+
+    root = Path(settings.MEDIA_ROOT).resolve()
+    full = (root / path).resolve()
+    if root not in full.parents or not full.is_file():
+        raise NotVisible()
+    actor = request.user if request.user.is_authenticated else None
+    handle = full.open("rb")
+    digest = hashlib.sha256()
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+    found = digest.hexdigest()
+    if not hmac.compare_digest(found, sha256):
+        handle.close()
+        log.error("integrity failure on %s: expected %s, found %s", path, sha256, found)
+        audit_record(actor=actor, action="integrity_failure", obj=obj, object_type="file", object_id=sha256[:64],
+                     after={"path": path, "expected": sha256, "found": found}, outcome="failure")
+        raise FileIntegrityError()
+    if obj is not None:
+        audit_record(actor=actor, action="download", obj=obj, after={"sha256": sha256, "filename": filename}, purpose=purpose)
+    handle.seek(0)
+    response = FileResponse(handle, as_attachment=True, filename=_safe_download_name(filename), content_type=mime)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

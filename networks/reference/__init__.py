@@ -1,0 +1,1 @@
+"""Reference data of the cooperation world: versioned YAML files in networks/data/, validated then upserted."""

@@ -1,0 +1,178 @@
+"""Reads of MLA requests, always through the actor's visibility first.
+
+Who sees a request (one SQL predicate, no per-row checks):
+- every user of the requesting authority;
+- the central authorities of the requesting state once it was submitted, and of the requested state once it was
+  transmitted (the requested side never sees drafts);
+- the executing authority once assigned;
+- a network's contact points, once transmitted, only if it travels through their network;
+- auditors: everything. Superusers: everything (the admin's own rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coopcases.accounts.models import User
+from coopcases.accounts.roles import RoleCode
+from coopcases.audit.services import audit_record
+from coopcases.core.exceptions import FieldProblem, NotVisible, ValidationFailed
+from coopcases.deadlines.models import Deadline, DeadlineState
+from coopcases.deadlines.selectors import deadlines_of, is_overdue, time_left
+from coopcases.events.selectors import events_of
+from networks.models import Authority, AuthorityKind
+from requests.models import Audience, Message, MlaRequest, MlaRequestState, PersonConcerned
+
+_OPEN = (DeadlineState.OPEN, DeadlineState.PAUSED)
+
+
+def _role_exists(actor, code: str) -> Exists:
+    return Exists(User.roles.through.objects.filter(user_id=actor.pk, role__code=code))
+
+
+def _central_authority_country(actor):
+    """The country whose central authority the actor belongs to (a subquery; empty when not a central authority)."""
+    return Authority.objects.filter(pk=actor.authority_id, kind=AuthorityKind.CENTRAL_AUTHORITY).values("country_id")
+
+
+def visibility_predicate(actor) -> Q:
+    """The visibility rule as one boolean SQL expression over `mla_mlarequest`."""
+    authority_id = actor.authority_id
+    predicate = Q(_role_exists(actor, RoleCode.AUDITOR))
+    if authority_id is not None:
+        central_country = _central_authority_country(actor)
+        predicate |= (
+            Q(requesting_authority_id=authority_id)
+            | Q(executing_authority_id=authority_id)
+            | Q(requesting_state_id__in=central_country, submitted_at__isnull=False)
+            | Q(requested_state_id__in=central_country, transmitted_at__isnull=False)
+        )
+    networks = User.contact_point_networks.through.objects.filter(user_id=actor.pk).values("network_id")
+    predicate |= Q(_role_exists(actor, RoleCode.NETWORK_CONTACT_POINT), channel_network_id__in=networks, transmitted_at__isnull=False)
+    return predicate
+
+
+def mla_requests_visible_to(actor, *, base: QuerySet[MlaRequest] | None = None) -> QuerySet[MlaRequest]:
+    """The requests `actor` may see (`base` narrows the starting queryset, e.g. a proxy model's)."""
+    qs = MlaRequest.objects.all() if base is None else base
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return qs.none()
+    if actor.is_superuser:
+        return qs
+    return qs.filter(visibility_predicate(actor))
+
+
+def mla_request_get(*, actor, pk) -> MlaRequest:
+    """The request if the actor may see it; otherwise NotVisible (404), never 403."""
+    req = mla_requests_visible_to(actor).select_related(
+        "requesting_authority", "requesting_state", "requested_state", "requested_central_authority",
+        "requesting_central_authority", "executing_authority", "channel_network",
+    ).filter(pk=pk).first()
+    if req is None:
+        raise NotVisible()
+    return req
+
+
+def with_deadlines(qs: QuerySet[MlaRequest], now: datetime | None = None) -> QuerySet[MlaRequest]:
+    """Annotate, in SQL, `next_due_at` (earliest open or paused clock) and `overdue`: an open clock past due, or,
+    before transmission (no clock runs yet), a requested date already past."""
+    now = now or timezone.now()
+    clocks = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(MlaRequest), object_id=Cast(OuterRef("pk"), CharField()), state__in=_OPEN
+    )
+    late_before_transmission = Q(transmitted_at__isnull=True, requested_due_date__isnull=False, requested_due_date__lt=timezone.localdate(now))
+    return qs.annotate(
+        next_due_at=Subquery(clocks.order_by("due_at").values("due_at")[:1]),
+        overdue=ExpressionWrapper(
+            Q(Exists(clocks.filter(state=DeadlineState.OPEN, due_at__lt=now))) | late_before_transmission, output_field=BooleanField()
+        ),
+    )
+
+
+def awaiting_decision_of(actor, *, base: QuerySet[MlaRequest] | None = None) -> QuerySet[MlaRequest]:
+    """The approval queue of a central authority officer: submitted requests of their state, oldest first."""
+    if actor is None or not getattr(actor, "authority_id", None):
+        return MlaRequest.objects.none() if base is None else base.none()
+    return (
+        mla_requests_visible_to(actor, base=base)
+        .filter(state=MlaRequestState.SUBMITTED, requesting_state_id__in=_central_authority_country(actor))
+        .order_by("submitted_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class DeadlineSummary:
+    due_at: datetime | None
+    label: str
+    is_legal_limit: bool
+    time_left: timedelta | None
+    overdue: bool
+    paused: bool
+    open_count: int
+
+
+def mla_request_deadline_summary(req: MlaRequest, now: datetime | None = None) -> DeadlineSummary:
+    """The clock that matters now: the earliest open one (a legal limit first when two fall due together)."""
+    now = now or timezone.now()
+    clocks = sorted(deadlines_of(req).filter(state__in=_OPEN), key=lambda d: (d.due_at, not d.is_legal_limit))
+    if not clocks:
+        return DeadlineSummary(None, "", False, None, False, False, 0)
+    first = clocks[0]
+    return DeadlineSummary(
+        due_at=first.due_at,
+        label=first.label,
+        is_legal_limit=first.is_legal_limit,
+        time_left=time_left(first, now),
+        overdue=any(is_overdue(d, now) for d in clocks),
+        paused=first.state == DeadlineState.PAUSED,
+        open_count=len(clocks),
+    )
+
+
+def mla_request_events(*, actor, pk):
+    """The status history of a visible request, oldest first."""
+    return events_of(mla_request_get(actor=actor, pk=pk)).select_related("actor")
+
+
+def side_of(req: MlaRequest, actor) -> str | None:
+    """'requesting' or 'requested' for the actor's authority; None for auditors and outsiders."""
+    authority = getattr(actor, "authority", None)
+    if authority is None:
+        return None
+    if authority.pk in (req.requesting_authority_id, req.requesting_central_authority_id) or (
+        authority.kind == AuthorityKind.CENTRAL_AUTHORITY and authority.country_id == req.requesting_state_id
+    ):
+        return "requesting"
+    if authority.country_id == req.requested_state_id:
+        return "requested"
+    return None
+
+
+def mla_request_messages(*, actor, pk) -> QuerySet[Message]:
+    """The thread as the actor's side may read it: messages to both sides, to their side, and their own."""
+    req = mla_request_get(actor=actor, pk=pk)
+    qs = Message.objects.filter(request=req).select_related("author", "authority")
+    side = side_of(req, actor)
+    if actor.is_superuser or (side is None and actor.has_role(RoleCode.AUDITOR)):
+        return qs
+    audiences = [Audience.EVERYONE] + ([Audience.REQUESTING_SIDE] if side == "requesting" else [Audience.REQUESTED_SIDE] if side == "requested" else [])
+    return qs.filter(Q(audience__in=audiences) | Q(author=actor))
+
+
+def mla_request_persons(*, actor, pk, purpose: str) -> list[PersonConcerned]:
+    """Persons concerned are confidential: each read states its purpose and leaves an audit row."""
+    if not purpose.strip():
+        raise ValidationFailed(
+            _("State why you need the persons concerned."), [FieldProblem("purpose", _("a purpose is required"), "required")], code="purpose_required"
+        )
+    req = mla_request_get(actor=actor, pk=pk)
+    persons = list(PersonConcerned.objects.filter(request=req).select_related("nationality"))
+    audit_record(actor=actor, action="view", obj=req, after={"persons_concerned": [p.pk for p in persons]}, purpose=purpose)
+    return persons

@@ -1,0 +1,161 @@
+"""Attachments: types sniffed from the bytes, SHA-256 and size, versions that supersede, translations, nothing deleted."""
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coopcases.core.exceptions import ActionForbidden, TransitionNotAllowed, ValidationFailed
+from coopcases.events.models import Event
+from requests import files, services
+from requests.models import Attachment
+from requests.models import MlaRequestState as S
+from tests.requests.factories import advance, complete_draft, drafter, requested_ca, step
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _docx(main="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml") -> bytes:
+    types = f'<?xml version="1.0"?><Types><Override PartName="/word/document.xml" ContentType="{main}"/></Types>'
+    return _zip({"[Content_Types].xml": types.encode(), "word/document.xml": b"<w:document/>"})
+
+
+def _xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    book.active["A1"] = "Account ES12"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _odt() -> bytes:
+    return _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content/>"})
+
+
+@pytest.mark.parametrize(
+    ("data", "mime"),
+    [
+        (PDF, files.PDF),
+        (b"\n" + PDF, files.PDF),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 16, files.PNG),
+        (b"\xff\xd8\xff\xe0" + b"\0" * 16, files.JPEG),
+        (b"II*\x00" + b"\0" * 16, files.TIFF),
+        (b"MM\x00*" + b"\0" * 16, files.TIFF),
+        (_docx(), files.DOCX),
+        (_xlsx(), files.XLSX),
+        (_odt(), files.ODT),
+        ("Solicitud de asistencia — cuentas ñ\n".encode(), files.TEXT),
+    ],
+)
+def test_allowed_types_are_recognised_from_their_bytes(data, mime):
+    assert files.sniff(data).mime_type == mime
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (_zip({"evidence.pdf": PDF}), "archives are refused"),
+        (_docx("application/vnd.ms-word.document.macroEnabled.main+xml"), "macros"),
+        (_zip({"[Content_Types].xml": b"<Types/>", "word/vbaProject.bin": b"\0"}), "macros"),
+        (b"MZ\x90\x00" + b"\0" * 60, "not a recognised document"),
+        (b"PK\x03\x04broken", "damaged"),
+        ("texto en latin-1: \xf1".encode("latin-1"), "not a recognised document"),
+        (b"", "empty"),
+    ],
+)
+def test_everything_else_is_refused_naming_the_file_field(data, why):
+    with pytest.raises(ValidationFailed) as err:
+        files.sniff(data)
+    assert err.value.problems[0].name == "file" and why in err.value.problems[0].reason
+
+
+@given(st.binary(min_size=1, max_size=64).filter(lambda b: b[:1] not in (b"%", b"\x89", b"\xff", b"I", b"M", b"P") and b"\0" in b))
+def test_arbitrary_binary_is_never_accepted(data):
+    with pytest.raises(ValidationFailed):
+        files.sniff(data)
+
+
+def test_stored_by_content_with_hash_size_and_sniffed_type(world, settings):
+    req = complete_draft(world)
+    upload = SimpleUploadedFile("orden judicial.pdf", PDF, content_type="image/png")  # the client's type is ignored
+    attachment = services.attachment_add(request_pk=req.pk, actor=drafter(world, req), file=upload, name="orden judicial.pdf", language="es")
+    sha = hashlib.sha256(PDF).hexdigest()
+    assert (attachment.sha256, attachment.size, attachment.mime_type) == (sha, len(PDF), files.PDF)
+    assert attachment.file.name == f"attachments/{sha[:2]}/{sha}"
+    assert (Path(settings.MEDIA_ROOT) / attachment.file.name).read_bytes() == PDF
+    assert attachment.original_name == "orden_judicial.pdf"
+    event = Event.objects.get(object_id=str(req.pk), event_type="mla_request.attachment_added")
+    assert event.data["sha256"] == sha
+
+
+def test_new_versions_supersede_and_nothing_is_deleted(world):
+    req = complete_draft(world)
+    actor = drafter(world, req)
+    v1 = services.attachment_add(request_pk=req.pk, actor=actor, file=PDF, name="order.pdf")
+    v2 = services.attachment_add(request_pk=req.pk, actor=actor, file=PDF + b"% v2", name="order.pdf", supersedes=v1)
+    assert (v2.version_number, v2.supersedes) == (2, v1)
+    with pytest.raises(ValidationFailed) as err:
+        services.attachment_add(request_pk=req.pk, actor=actor, file=PDF + b"% v2b", name="order.pdf", supersedes=v1)
+    assert err.value.problems[0].code == "not_latest"
+    v3 = services.attachment_add(request_pk=req.pk, actor=actor, file=PDF + b"% v3", name="order.pdf", supersedes=v2)
+    assert Attachment.objects.filter(request=req).count() == 3
+    assert list(Attachment.objects.filter(request=req, superseded_by__isnull=True)) == [v3]
+
+
+def test_translations_link_to_their_original_and_keep_the_link_across_versions(world):
+    req = complete_draft(world, "CO", language="es")
+    actor = drafter(world, req)
+    original = services.attachment_add(request_pk=req.pk, actor=actor, file=PDF, name="solicitud.pdf", language="es")
+    with pytest.raises(ValidationFailed) as err:
+        services.attachment_add(request_pk=req.pk, actor=actor, file=PDF + b"%t", name="t.pdf", translation_of=original)
+    assert err.value.problems[0].name == "language"
+    with pytest.raises(ValidationFailed):
+        services.attachment_add(request_pk=req.pk, actor=actor, file=PDF + b"%t", name="t.pdf", language="es", translation_of=original)
+    english = services.attachment_add(request_pk=req.pk, actor=actor, file=PDF + b"%en", name="request.pdf", language="en", translation_of=original)
+    revised = services.attachment_add(request_pk=req.pk, actor=actor, file=PDF + b"%en2", name="request.pdf", supersedes=english)
+    assert (revised.translation_of, revised.language) == (original, "en")
+    assert list(original.translations.order_by("pk")) == [english, revised]
+
+
+def test_attachments_of_another_request_cannot_be_linked(world):
+    req = complete_draft(world)
+    other = complete_draft(world)
+    foreign = services.attachment_add(request_pk=other.pk, actor=drafter(world, other), file=PDF, name="x.pdf")
+    with pytest.raises(ValidationFailed):
+        services.attachment_add(request_pk=req.pk, actor=drafter(world, req), file=PDF, name="y.pdf", supersedes=foreign.pk)
+
+
+def test_size_limit(world, settings):
+    settings.ATTACHMENT_MAX_BYTES = 100
+    req = complete_draft(world)
+    with pytest.raises(ValidationFailed) as err:
+        services.attachment_add(request_pk=req.pk, actor=drafter(world, req), file=SimpleUploadedFile("big.pdf", PDF * 10), name="big.pdf")
+    assert err.value.code == "file_too_large"
+
+
+def test_who_may_attach(world):
+    req = complete_draft(world)
+    with pytest.raises(ActionForbidden):
+        services.attachment_add(request_pk=req.pk, actor=world.user("auditor:pe-fn"), file=PDF, name="x.pdf")
+    req = advance(world, req, S.IN_EXECUTION)
+    result = services.attachment_add(request_pk=req.pk, actor=requested_ca(world, req), file=PDF, name="acuse.pdf")
+    assert result.authority.code == "es-mjusticia"
+    req = step(req, "withdraw", drafter(world, req), "No longer needed")
+    req = step(req, "close", drafter(world, req))
+    with pytest.raises(TransitionNotAllowed) as err:
+        services.attachment_add(request_pk=req.pk, actor=drafter(world, req), file=PDF, name="late.pdf")
+    assert err.value.code == "read_only"
