@@ -68,3 +68,25 @@ def magistrate(authority=None, **kw):
 
 def central_officer(authority=None, **kw):
     return UserFactory(authority=authority or AuthorityFactory(central=True), roles=[RoleCode.CENTRAL_AUTHORITY_OFFICER], **kw)
+
+
+def bare_mla_request(**fields):
+    """An MLA request row with only what the table requires, for tests that need any subject (events,
+    deadlines, notifications) and not the request workflow; real requests go through `requests.services`."""
+    from requests.models import MlaRequest
+
+    drafter = fields.pop("created_by", None) or magistrate()
+    requesting_authority = fields.pop("requesting_authority", None) or drafter.authority
+    seq = MlaRequest.objects.count() + 1
+    values = {
+        "reference": f"TEST/{seq}",
+        "reference_year": 2026,
+        "reference_sequence": seq,
+        "title": f"Test request {seq}",
+        "requesting_authority": requesting_authority,
+        "requesting_state": requesting_authority.country,
+        "requested_state": CountryFactory(),
+        "language": "es",
+        "created_by": drafter,
+    }
+    return MlaRequest.objects.create(**(values | fields))

@@ -12,9 +12,9 @@ from coopcases.audit.models import AuditEntry
 from coopcases.core.exceptions import ActionForbidden, NotVisible, ValidationFailed
 from coopcases.deadlines.models import Deadline
 from networks.models import ContactPoint, Membership, NetworkKind
-from requests.models import MlaRequest
 from tests.assets.conftest import freezing_order
 from tests.assets.factories import CaseFactory, NetworkFactory, spain
+from tests.factories import bare_mla_request
 
 
 def codes(error):
@@ -173,8 +173,8 @@ def test_disposal_rules(world):
 
 def test_the_mla_request_must_be_of_the_same_case(world):
     asset = create(world)
-    own = MlaRequest.objects.create(case=world.case)
-    other = MlaRequest.objects.create(case=CaseFactory())
+    own = bare_mla_request(case=world.case)
+    other = bare_mla_request(case=CaseFactory())
     assert freezing_order(world, asset, mla_request=own).mla_request == own
     with pytest.raises(ValidationFailed) as failed:
         freezing_order(world, asset, mla_request=other)

@@ -9,6 +9,7 @@ from coopcases.core.exceptions import NotVisible
 from coopcases.events.services import event_emit
 from requests.models import MlaRequest
 from tests.cases.factories import JITFactory
+from tests.factories import bare_mla_request
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def linked(team, monkeypatch):
     """A bare MLA request of the case (its app's workflow simulated with event_emit) and a JIT of the case."""
-    request = MlaRequest.objects.create(case=team.case)
+    request = bare_mla_request(case=team.case)
     event_emit(obj=request, event_type="mla_request.submit", actor=team.es_user, from_state="draft", to_state="submitted")
     jit = team.propose()
     services.jit_transition(actor=team.es_user, jit=jit, action="start_drafting")

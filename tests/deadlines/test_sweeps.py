@@ -10,7 +10,7 @@ from coopcases.deadlines.models import DeadlineKind, DeadlineKindSetting, Deadli
 from coopcases.deadlines.services import deadline_open, deadlines_close, deadlines_pause, deadlines_resume
 from coopcases.deadlines.sweeps import ESCALATION_OFFSET, sweep_reminders
 from coopcases.events.models import Event
-from requests.models import MlaRequest
+from tests.factories import bare_mla_request
 from tests.notifications.factories import open_deadline
 
 pytestmark = pytest.mark.django_db
@@ -126,13 +126,13 @@ def test_closed_deadlines_are_not_swept():
 def test_deadline_open_takes_the_offsets_set_in_the_admin_for_its_kind():
     DeadlineKindSetting.objects.update_or_create(kind=DeadlineKind.FREEZE_RENEWAL, defaults={"reminder_offsets_hours": [100, 10]})
     deadline = deadline_open(
-        subject=MlaRequest.objects.create(), kind=DeadlineKind.FREEZE_RENEWAL, label="Renew the freezing order",
+        subject=bare_mla_request(), kind=DeadlineKind.FREEZE_RENEWAL, label="Renew the freezing order",
         trigger_at=NOW, due_at=NOW + timedelta(days=30),
     )
     assert deadline.reminder_offsets_hours == [100, 10]
 
     explicit = deadline_open(
-        subject=MlaRequest.objects.create(), kind=DeadlineKind.FREEZE_RENEWAL, label="No reminders",
+        subject=bare_mla_request(), kind=DeadlineKind.FREEZE_RENEWAL, label="No reminders",
         trigger_at=NOW, due_at=NOW + timedelta(days=30), reminder_offsets_hours=[],
     )
     assert explicit.reminder_offsets_hours == []
@@ -196,7 +196,7 @@ def test_the_claim_query_reads_the_partial_index_not_the_table():
     from coopcases.deadlines.models import Deadline
     from coopcases.deadlines.sweeps import claim_query
 
-    subject = MlaRequest.objects.create()
+    subject = bare_mla_request()
     ct = ContentType.objects.get_for_model(subject)
     Deadline.objects.bulk_create(
         Deadline(content_type=ct, object_id=str(subject.pk), kind=DeadlineKind.OTHER, label=f"closed {i}",

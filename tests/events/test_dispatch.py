@@ -26,8 +26,7 @@ from coopcases.notifications.models import (
     NotificationRule,
     WebhookDelivery,
 )
-from requests.models import MlaRequest
-from tests.factories import AuthorityFactory, UserFactory, central_officer
+from tests.factories import AuthorityFactory, UserFactory, bare_mla_request, central_officer
 from tests.notifications.factories import RuleFactory, open_deadline, service_account, subscribe
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("default_rules")]
@@ -58,7 +57,7 @@ def approve(request, actor=None):
 
 
 def test_an_event_becomes_one_notification_per_recipient_with_its_title_in_their_language(mla_recipients, drafter, approve_rule):
-    event = approve(MlaRequest.objects.create())
+    event = approve(bare_mla_request())
 
     assert event_dispatch(event_id=event.pk, now=NOW) == Outcome.DISPATCHED
     notification = Notification.objects.get()
@@ -70,7 +69,7 @@ def test_an_event_becomes_one_notification_per_recipient_with_its_title_in_their
 
 
 def test_dispatching_again_creates_nothing_new(mla_recipients, approve_rule):
-    event = approve(MlaRequest.objects.create())
+    event = approve(bare_mla_request())
     event_dispatch(event_id=event.pk)
 
     assert event_dispatch(event_id=event.pk) == Outcome.SKIPPED  # already dispatched
@@ -84,7 +83,7 @@ def test_the_actor_inactive_users_and_those_who_may_not_see_are_not_told(monkeyp
     mla_recipients["drafter"] = [drafter, actor, inactive, hidden]
     monkeypatch.setitem(recipients._visibility, "mla.mlarequest", lambda user, obj: user != hidden)
 
-    event_dispatch(event_id=approve(MlaRequest.objects.create(), actor=actor).pk)
+    event_dispatch(event_id=approve(bare_mla_request(), actor=actor).pk)
     assert list(Notification.objects.values_list("user", flat=True)) == [drafter.pk]
 
 
@@ -95,7 +94,7 @@ def test_preferences_choose_the_channels_and_the_digest(mla_recipients, drafter,
     NotificationPreference.objects.create(user=digest, channels=["inbox", "email"], email_frequency="daily_digest")
     NotificationPreference.objects.create(user=nothing, channels=[])
 
-    event_dispatch(event_id=approve(MlaRequest.objects.create()).pk)
+    event_dispatch(event_id=approve(bare_mla_request()).pk)
     status = dict(Notification.objects.values_list("user", "email_status"))
     assert status == {drafter.pk: EmailStatus.PENDING, inbox_only.pk: EmailStatus.NONE, digest.pk: EmailStatus.DIGEST}
 
@@ -138,7 +137,7 @@ def test_a_missed_deadline_reaches_the_responsible_authority_and_its_central_aut
 
 
 def test_an_event_in_a_rolled_back_transaction_leaves_nothing_to_tell(mla_recipients, approve_rule, django_capture_on_commit_callbacks):
-    request = MlaRequest.objects.create()
+    request = bare_mla_request()
 
     class Refused(Exception):
         pass
@@ -158,7 +157,7 @@ def test_a_committed_event_is_enqueued_after_commit(monkeypatch, mla_recipients,
     monkeypatch.setattr(tasks.dispatch_event, "apply_async", lambda args, **options: sent.append((args, options)))
 
     with django_capture_on_commit_callbacks(execute=True):
-        event = approve(MlaRequest.objects.create())
+        event = approve(bare_mla_request())
         assert sent == []  # not before the commit
     assert sent == [((event.pk,), {"retry": False})]
 
@@ -173,9 +172,9 @@ def test_a_broker_outage_is_swallowed_and_the_sweep_delivers_later(monkeypatch, 
 
     monkeypatch.setattr(tasks.dispatch_event, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        first = approve(MlaRequest.objects.create())
+        first = approve(bare_mla_request())
     with django_capture_on_commit_callbacks(execute=True):
-        approve(MlaRequest.objects.create())
+        approve(bare_mla_request())
     assert len(calls) == 1  # publishing paused after the first failure: no 2-second stall per event
     assert "broker unavailable" in caplog.text
 
@@ -190,7 +189,7 @@ def test_a_poison_event_is_dead_lettered_after_the_last_attempt(monkeypatch, mla
         raise RuntimeError("resolver crashed")
 
     monkeypatch.setattr(fanout, "event_fan_out", explode)
-    event = approve(MlaRequest.objects.create())
+    event = approve(bare_mla_request())
     for _ in range(MAX_DISPATCH_ATTEMPTS):
         with pytest.raises(RuntimeError):
             event_dispatch(event_id=event.pk)
@@ -205,7 +204,7 @@ def test_a_poison_event_is_dead_lettered_after_the_last_attempt(monkeypatch, mla
 
 
 def test_dispatch_pending_goes_on_after_a_failing_event(monkeypatch, mla_recipients, approve_rule):
-    bad, good = approve(MlaRequest.objects.create()), approve(MlaRequest.objects.create())
+    bad, good = approve(bare_mla_request()), approve(bare_mla_request())
     real = fanout.event_fan_out
 
     def fail_for_bad(event, now):
@@ -257,7 +256,7 @@ def test_a_subscription_made_after_the_event_does_not_receive_it(monkeypatch):
 
 
 def test_an_event_whose_object_is_gone_is_dispatched_without_telling_anyone(mla_recipients, approve_rule):
-    request = MlaRequest.objects.create()
+    request = bare_mla_request()
     event = approve(request)
     request.delete()
 
@@ -268,7 +267,7 @@ def test_an_event_whose_object_is_gone_is_dispatched_without_telling_anyone(mla_
 def test_rule_factory_rules_add_up_without_duplicates(mla_recipients, drafter, approve_rule):
     RuleFactory(event_type="mla_request.*", recipient_keys=["drafter"], channels=["inbox"])
 
-    event_dispatch(event_id=approve(MlaRequest.objects.create()).pk)
+    event_dispatch(event_id=approve(bare_mla_request()).pk)
     assert Notification.objects.get().user == drafter
 
 

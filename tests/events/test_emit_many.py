@@ -3,8 +3,7 @@ import pytest
 from coopcases.events import services
 from coopcases.events.models import Event
 from coopcases.events.services import EventDraft, event_emit, event_emit_many
-from requests.models import MlaRequest
-from tests.factories import UserFactory
+from tests.factories import UserFactory, bare_mla_request
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def test_a_batch_continues_each_objects_gapless_sequence_and_runs_the_hooks_after_commit(
     monkeypatch, django_capture_on_commit_callbacks
 ):
-    first, second = MlaRequest.objects.create(), MlaRequest.objects.create()
+    first, second = bare_mla_request(), bare_mla_request()
     event_emit(obj=first, event_type="mla_request.submit", actor=None)
     committed = []
     monkeypatch.setattr(services, "_after_commit_hooks", [committed.append])

@@ -17,8 +17,7 @@ from coopcases.deadlines.models import DeadlineKind
 from coopcases.deadlines.services import deadline_open
 from coopcases.notifications.models import NotificationRule
 from coopcases.notifications.services import webhook_subscription_create
-from requests.models import MlaRequest
-from tests.factories import AuthorityFactory, UserFactory
+from tests.factories import AuthorityFactory, UserFactory, bare_mla_request
 
 
 class RuleFactory(DjangoModelFactory):
@@ -34,7 +33,7 @@ class RuleFactory(DjangoModelFactory):
 def open_deadline(*, now, due_in: timedelta, offsets=(48, 24), responsible=None, started_ago=timedelta(days=30),
                   kind=DeadlineKind.OTHER, subject=None, label="Answer the request"):
     return deadline_open(
-        subject=subject or MlaRequest.objects.create(),
+        subject=subject or bare_mla_request(),
         kind=kind,
         label=label,
         trigger_at=now - started_ago,

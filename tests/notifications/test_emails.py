@@ -18,8 +18,7 @@ from coopcases.notifications.emails import (
     notification_email_send,
 )
 from coopcases.notifications.models import EmailStatus, Notification, NotificationPreference
-from requests.models import MlaRequest
-from tests.factories import UserFactory
+from tests.factories import UserFactory, bare_mla_request
 from tests.notifications.factories import RuleFactory, open_deadline
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("default_rules")]
@@ -50,13 +49,14 @@ def test_an_event_type_without_a_template_falls_back_to_the_generic_one(monkeypa
     drafter = UserFactory()
     monkeypatch.setitem(recipients._resolvers, "mla.mlarequest", lambda obj, key: [drafter])
     RuleFactory(event_type="mla_request.approve", recipient_keys=["drafter"])
-    event = event_emit(obj=MlaRequest.objects.create(), event_type="mla_request.approve", actor=None,
+    request = bare_mla_request()
+    event = event_emit(obj=request, event_type="mla_request.approve", actor=None,
                        from_state="validated", to_state="approved")
     event_dispatch(event_id=event.pk)
 
     notification_email_send(notification_id=Notification.objects.get().pk, attempt=1)
     (message,) = mail.outbox
-    assert message.subject.startswith("[coopcases] mla_request.approve: MLA request")
+    assert message.subject.startswith(f"[coopcases] mla_request.approve: {request}")
     assert "State: validated → approved" in message.body
 
 
