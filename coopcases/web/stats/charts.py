@@ -6,6 +6,7 @@ table beside it, so the chart is never the only way to read a figure.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 # Bar fills with at least 3:1 contrast against white (WCAG 2.1 non-text contrast); text is drawn in black.
@@ -103,7 +104,8 @@ def horizontal_bars(chart_id: str, title: str, description: str, categories: lis
 
 def columns(chart_id: str, title: str, description: str, categories: list[str], series: Series) -> Chart:
     """One column per category (months along the bottom), its value printed above it."""
-    slot = max(28, min(60, 600 / max(len(categories), 1)))
+    slot = max(24, min(64, 640 / max(len(categories), 1)))
+    every = math.ceil(60 / slot)  # a month label is about 60 px wide: label every n-th column so none overlap
     scale = _scale([series], COLUMN_AREA_HEIGHT)
     top, bars, labels = 20, [], []
     base = top + COLUMN_AREA_HEIGHT
@@ -112,6 +114,7 @@ def columns(chart_id: str, title: str, description: str, categories: list[str], 
         height = value * scale
         x = 10 + i * slot
         bars.append(Bar(x + slot * 0.15, base - height, slot * 0.7, height, PALETTE[0], series.shown[i], x + slot / 2, base - height - 4))
-        labels.append(Label(category, x + slot / 2, base + 16))
+        if i % every == 0:
+            labels.append(Label(category, x + slot / 2, base + 16))
     width = int(20 + slot * len(categories))
     return Chart(chart_id, title, description, width, base + 28, bars, labels, [], (10, base, width - 10, base), "middle")

@@ -56,7 +56,8 @@ class StatisticsFilterForm(forms.Form):
         label=_("Network"), queryset=Network.objects.order_by("acronym"), to_field_name="code", required=False,
         empty_label=_("All networks"),
     )
-    currency = forms.CharField(label=_("Reporting currency"), max_length=3, required=False, initial="EUR",
+    currency = forms.CharField(label=_("Reporting currency"), max_length=3, required=False,
+                               widget=forms.TextInput(attrs={"placeholder": "EUR", "size": 4}),
                                help_text=_("ISO 4217 code, e.g. EUR or USD."))
 
     def clean_currency(self):

@@ -27,12 +27,17 @@ def _month_label(month) -> str:
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
 
+def _short_month(month) -> str:
+    return formats.date_format(month, "M Y")
+
+
 def _days(value: float | None) -> str:
-    return "—" if value is None else formats.number_format(value, 1)
+    # number_format cuts extra decimals; round first so 37.06 reads 37.1.
+    return "—" if value is None else formats.number_format(round(value, 1), 1)
 
 
 def _share(value: float | None) -> str:
-    return "—" if value is None else formats.number_format(value * 100, 1) + " %"
+    return "—" if value is None else formats.number_format(round(value * 100, 1), 1) + " %"
 
 
 def _money(amount, currency: str) -> str:
@@ -44,7 +49,7 @@ def asset_measure_labels() -> dict[str, str]:
 
 
 def _charts(s: Statistics) -> dict[str, charts.Chart]:
-    months = [_month_label(m) for m, _n in s.per_month]
+    months = [_short_month(m) for m, _n in s.per_month]
     counts = [n for _m, n in s.per_month]
     result = {
         "per_month": charts.columns(
