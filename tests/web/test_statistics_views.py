@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from coopcases.audit.models import AuditEntry
 from requests.models import MlaRequestState
+from tests.factories import UserFactory
 from tests.web import statistics_data
 from tests.web.statistics_data import dataset
 
@@ -67,6 +68,11 @@ def test_other_roles_are_refused(client, data, who):
     assert not AuditEntry.objects.filter(object_type="web.statistics").exists()
 
 
+def test_administrators_without_a_statistics_role_are_refused(client, data):
+    admin = UserFactory(is_staff=True, is_superuser=True, authority=data.w.authorities["es-mjusticia"])
+    assert signed_in(client, admin).get(PAGE, Q1).status_code == 403
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client, data):
     response = client.get(PAGE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -104,7 +110,7 @@ def test_the_csv_export_has_every_figure_with_the_filters_and_is_audited(client,
     days = {(r["requested_state"], r["measure"]): r["value"] for r in rows if r["figure"] == "days_transmission_to_execution"}
     assert days == {("ES", "median"): "25.0", ("ES", "p90"): "37.0", ("", "median"): "25.0", ("", "p90"): "37.0"}
     entry = AuditEntry.objects.get(object_type="web.statistics")
-    assert entry.action == "export" and entry.actor == data.es_officer
+    assert (entry.action, entry.actor, entry.door) == ("export", data.es_officer, "ui")
     assert entry.after == {"format": "csv", "from": "2026-01", "to": "2026-03", "state": "", "network": "iberred", "currency": "EUR",
                            "requests": 2, "assets": 0}
 
