@@ -327,6 +327,10 @@ def _asset_scope(filters: StatisticsFilter) -> Q:
     return scope
 
 
+def _by_label(row) -> tuple[str, str]:
+    return row.label, row.state
+
+
 def cooperation_statistics(*, actor, filters: StatisticsFilter, now: datetime | None = None) -> Statistics:
     """Every figure of the statistics page over what `actor` may see, in a fixed number of queries."""
     now = now or timezone.now()
@@ -345,9 +349,8 @@ def cooperation_statistics(*, actor, filters: StatisticsFilter, now: datetime | 
 
     requesting.labels = requested.labels = countries
     networks.labels = {**network_labels, NO_NETWORK: _("(no network)")}
-    by_label = lambda row: (row.label, row.state)  # noqa: E731
-    durations = sorted((DurationRow(s, countries.get(s, s), *values) for s, values in duration_rows.items()), key=by_label)
-    outcomes = sorted((OutcomeRow(s, countries.get(s, s), *values) for s, values in outcome_rows.items()), key=by_label)
+    durations = sorted((DurationRow(s, countries.get(s, s), *values) for s, values in duration_rows.items()), key=_by_label)
+    outcomes = sorted((OutcomeRow(s, countries.get(s, s), *values) for s, values in outcome_rows.items()), key=_by_label)
     totals = [sum(values[i] for values in outcome_rows.values()) for i in range(3)]
     return Statistics(
         filters=filters,
