@@ -18,6 +18,7 @@ BAR_HEIGHT = 16
 BAR_GAP = 4
 GROUP_GAP = 10
 COLUMN_AREA_HEIGHT = 160
+COLUMN_MARGIN = 30  # room for half a month label either side
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,9 @@ def columns(chart_id: str, title: str, description: str, categories: list[str], 
     for i, category in enumerate(categories):
         value = series.values[i] or 0
         height = value * scale
-        x = 10 + i * slot
+        x = COLUMN_MARGIN + i * slot
         bars.append(Bar(x + slot * 0.15, base - height, slot * 0.7, height, PALETTE[0], series.shown[i], x + slot / 2, base - height - 4))
         if i % every == 0:
             labels.append(Label(category, x + slot / 2, base + 16))
-    width = int(20 + slot * len(categories))
-    return Chart(chart_id, title, description, width, base + 28, bars, labels, [], (10, base, width - 10, base), "middle")
+    width = int(2 * COLUMN_MARGIN + slot * len(categories))
+    return Chart(chart_id, title, description, width, base + 28, bars, labels, [], (COLUMN_MARGIN, base, width - COLUMN_MARGIN, base), "middle")
