@@ -155,3 +155,12 @@ def test_the_page_costs_a_fixed_number_of_queries(client, data):
         statistics_data._refused(w, req, "TAX_OFFENCE", "BANK_SECRECY")
     assert _page_queries(client) == before
     assert before <= 20
+
+
+def test_a_period_without_requests_renders_empty_charts(client, data):
+    response = signed_in(client, data.auditor).get(PAGE, {"start": "2020-01", "end": "2020-02"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "0 requests transmitted from January 2020 to February 2020." in html
+    assert "No refusals in this period." in html
+    assert html.count('role="img"') == 8
