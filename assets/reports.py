@@ -120,14 +120,17 @@ def _group_keys(group_by: str, assets: list[dict]) -> tuple[dict[int, list[str]]
     return {a["pk"]: keys.get(a["pk"]) or [NO_NETWORK] for a in assets}, labels
 
 
-def asset_report(*, actor, group_by: str, currency: str, case=None) -> AssetReport:
-    """The figures over the assets `actor` may see (optionally of one case), grouped by case, state or network."""
+def asset_report(*, actor, group_by: str, currency: str, case=None, within: models.Q | None = None) -> AssetReport:
+    """The figures over the assets `actor` may see (optionally of one case, or matching `within`), grouped by case,
+    state or network."""
     currency = money.check_currency(currency, "reporting_currency")
     if group_by not in GroupBy.values:
         raise ValidationFailed("Unknown grouping.", [FieldProblem("group_by", f"one of {', '.join(GroupBy.values)}", "invalid_choice")])
     qs = assets_visible_to(actor)
     if case is not None:
         qs = qs.filter(case=case)
+    if within is not None:
+        qs = qs.filter(within)
     assets = list(qs.order_by("pk").values(*_FIELDS))
     keys, labels = _group_keys(group_by, assets)
     currencies = {a["estimated_currency"] for a in assets} | {a["realised_currency"] for a in assets} | {currency}

@@ -18,5 +18,7 @@ urlpatterns = [
     path("requests/", include("requests.urls")),
     path("cases/", include("cases.urls")),
     path("assets/", include("assets.urls")),
+    # statistics helper: cooperation statistics (issue 8 item 3)
+    path("statistics/", include("coopcases.web.stats.urls")),
     path("", include("coopcases.web.urls")),
 ]
