@@ -8,6 +8,8 @@
   and answers the resource's representation.
 """
 
+import re
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -79,6 +81,8 @@ class ProblemAutoSchema(AutoSchema):
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
+        # Parent ids in nested paths (`{request_pk}`) are integers like `{id}`.
+        params += [OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH) for name in re.findall(r"{(\w+_pk)}", self.path)]
         if self.method == "POST":
             params.append(OpenApiParameter(
                 IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,

@@ -1,7 +1,7 @@
 """The base every API resource builds on, and the transitions resource.
 
 A resource subclasses `ResourceViewSet` (plus DRF's list/retrieve mixins as it needs) and declares:
-- `scope_family` (coopcases.api.scopes) and `visible_queryset(actor)`: the app's selector, so every list and
+- `model`, `scope_family` (coopcases.api.scopes) and `visible_queryset(actor)`: the app's selector, so every list and
   detail is filtered by the caller's visibility and an invisible object answers 404;
 - `serializer_class` (the representation; for writes a `StrictSerializer` in `get_serializer_class`);
 - `filterset_class`, `ordering_fields` (allow-list) and `ordering` (default, ends on the primary key).
@@ -44,11 +44,15 @@ class ResourceViewSet(GenericViewSet):
     ordering = ("-id",)
     ordering_fields: tuple[str, ...] = ("id",)
     scope_family: str | None = None
+    model = None
+    location_on_create = True  # False for resources without a detail URL
 
     def visible_queryset(self, actor):
         raise NotImplementedError
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no database
+            return self.model._default_manager.none()
         return self.visible_queryset(self.request.user)
 
     def get_object(self):
@@ -64,7 +68,7 @@ class ResourceViewSet(GenericViewSet):
         fresh = self.get_queryset().get(pk=obj.pk)
         serializer = (serializer_class or self.get_representation_class())(fresh, context=self.get_serializer_context())
         headers = {"ETag": etag_for(fresh)} if hasattr(fresh, "version") else {}
-        if status_code == status.HTTP_201_CREATED:
+        if status_code == status.HTTP_201_CREATED and self.location_on_create:
             headers["Location"] = self.request.build_absolute_uri(self._detail_path(fresh))
         return Response(serializer.data, status=status_code, headers=headers)
 
