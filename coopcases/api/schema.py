@@ -77,7 +77,9 @@ class ProblemAutoSchema(AutoSchema):
         return responses
 
     def _has_etag(self) -> bool:
-        return self._is_detail() or (self.method == "POST" and not self._is_transitions())
+        if self._is_transitions():
+            return self.method == "POST"
+        return self._is_detail() or self.method == "POST"
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())

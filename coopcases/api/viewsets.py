@@ -139,6 +139,9 @@ class TransitionsMixin:
 
     @action(detail=True, methods=["get", "post"], url_path="transitions")
     def transitions(self, request, *args, **kwargs):
+        """GET: the steps leaving the current state, each `allowed` or not with the `reasons` why not (the caller's
+        role, a missing element, a date not reached…). POST `{"action", "reason", …parameters}`: take one step; the
+        answer is the new representation with its ETag. Send `If-Match` to be sure nobody moved it first (412)."""
         obj = self.get_object()
         if request.method == "GET":
             state = getattr(obj, self.workflow.state_field)
