@@ -63,9 +63,10 @@ class ResourceViewSet(GenericViewSet):
 
     # -- representation with its ETag ---------------------------------------------------------------------------
 
-    def represent(self, obj, status_code: int = status.HTTP_200_OK, serializer_class=None) -> Response:
-        """The caller's view of `obj` (re-read through the visible queryset, so it is complete) with its ETag."""
-        fresh = self.get_queryset().get(pk=obj.pk)
+    def represent(self, obj, status_code: int = status.HTTP_200_OK, serializer_class=None, reread: bool = True) -> Response:
+        """The caller's view of `obj` with its ETag. After a write `obj` is re-read through the visible queryset, so
+        the representation has its annotations and related rows."""
+        fresh = self.get_queryset().get(pk=obj.pk) if reread else obj
         serializer = (serializer_class or self.get_representation_class())(fresh, context=self.get_serializer_context())
         headers = {"ETag": etag_for(fresh)} if hasattr(fresh, "version") else {}
         if status_code == status.HTTP_201_CREATED and self.location_on_create:
@@ -83,7 +84,7 @@ class ResourceViewSet(GenericViewSet):
         return head
 
     def retrieve(self, request, *args, **kwargs):
-        return self.represent(self.get_object())
+        return self.represent(self.get_object(), reread=False)
 
     def expected_version(self, obj, *, required: bool) -> int | None:
         return _expected_version(self.request, obj, required=required)
