@@ -39,7 +39,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(audit_log_fl
             "--phases", "examples,coverage,fuzzing", "--request-timeout", "30",
             "--report", "junit", "--report-dir", str(tmp_path),
         ],
-        capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"}, check=False,
+        capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"}, check=False, cwd=tmp_path,
     )
     (tmp_path / "schemathesis.txt").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-15000:] + result.stderr[-3000:]
