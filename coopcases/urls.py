@@ -22,3 +22,7 @@ urlpatterns = [
     path("statistics/", include("coopcases.web.stats.urls")),
     path("", include("coopcases.web.urls")),
 ]
+
+# API (owner: api): unrouted URLs and crashes under /api/ answer problem+json too.
+handler404 = "coopcases.api.errors.handler404"
+handler500 = "coopcases.api.errors.handler500"
