@@ -3,11 +3,11 @@
 The advice itself is `requests.routing.routing_advice`, the same code the filing form and the services use.
 """
 
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from coopcases.api.schema import ProblemAutoSchema
 from networks.models import Measure, Offence
 from requests.models import Channel, MlaRequestKind
 from requests.routing import routing_advice
@@ -107,7 +107,7 @@ class RoutingAdviceSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
-class _SingleObjectSchema(AutoSchema):
+class _SingleObjectSchema(ProblemAutoSchema):
     """The advice is one object, although the router serves it on the collection URL."""
 
     def _is_list_view(self, serializer=None) -> bool:
@@ -115,6 +115,7 @@ class _SingleObjectSchema(AutoSchema):
 
 
 class RoutingAdviceViewSet(viewsets.ViewSet):
+    scope_family = "reference"
     schema = _SingleObjectSchema()
 
     @extend_schema(
@@ -127,6 +128,9 @@ class RoutingAdviceViewSet(viewsets.ViewSet):
         },
     )
     def list(self, request, *args, **kwargs):
+        unknown = sorted(set(request.query_params) - set(RoutingAdviceQuerySerializer().fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["unknown query parameter"] for name in unknown}, code="unknown_parameter")
         query = RoutingAdviceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

@@ -1,10 +1,10 @@
 """Reference data: countries, authorities, networks and legal instruments (read-only)."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
-from rest_framework.filters import OrderingFilter
+from rest_framework import mixins
+from rest_framework.generics import GenericAPIView
 
+from coopcases.api.viewsets import ResourceViewSet
 from networks import selectors
 
 from . import filters, serializers
@@ -12,12 +12,17 @@ from . import filters, serializers
 _CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="The stable code of the record")
 
 
-class _ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+class _ReferenceViewSet(mixins.ListModelMixin, ResourceViewSet):
+    scope_family = "reference"
     selector = None
 
-    def get_queryset(self):
-        return self.selector(self.request.user)
+    def visible_queryset(self, actor):
+        return self.selector(actor)
+
+    def get_object(self):
+        if self.lookup_field == "pk":
+            return super().get_object()
+        return GenericAPIView.get_object(self)  # looked up by code, not by numeric id
 
 
 @extend_schema_view(
@@ -35,8 +40,8 @@ class CountryViewSet(_ReferenceViewSet):
     selector = staticmethod(selectors.countries_visible_to)
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z]{2}"
-    ordering_fields = ["code", "name_en"]
-    ordering = "code"
+    ordering_fields = ()  # by code only: the primary key is the code
+    ordering = ("code",)
 
     def get_object(self):
         self.kwargs["code"] = self.kwargs["code"].upper()
@@ -53,8 +58,8 @@ class AuthorityViewSet(_ReferenceViewSet):
     serializer_class = serializers.AuthoritySerializer
     filterset_class = filters.AuthorityFilter
     selector = staticmethod(selectors.authorities_visible_to)
-    ordering_fields = ["id", "code", "name"]
-    ordering = "id"
+    ordering_fields = ("id", "code", "name")
+    ordering = ("id",)
 
 
 @extend_schema_view(
@@ -68,8 +73,8 @@ class NetworkViewSet(_ReferenceViewSet):
     filterset_class = filters.NetworkFilter
     selector = staticmethod(selectors.networks_visible_to)
     lookup_field = "code"
-    ordering_fields = ["code", "acronym"]
-    ordering = "code"
+    ordering_fields = ("id", "code", "acronym")
+    ordering = ("code", "id")
 
 
 @extend_schema_view(
@@ -83,5 +88,5 @@ class InstrumentViewSet(_ReferenceViewSet):
     filterset_class = filters.InstrumentFilter
     selector = staticmethod(selectors.instruments_visible_to)
     lookup_field = "code"
-    ordering_fields = ["code", "short_name"]
-    ordering = "code"
+    ordering_fields = ("id", "code", "short_name")
+    ordering = ("code", "id")

@@ -111,3 +111,17 @@ def test_routing_advice_bad_parameters(api, params, blamed):
     response = api.get(V1 + "routing-advice/", params)
     assert response.status_code == 400, response.content
     assert problem_names(response) == blamed
+
+
+def test_unknown_query_parameter_and_ordering_are_refused(api):
+    response = api.get(V1 + "authorities/", {"colour": "red"})
+    assert response.status_code == 400 and problem_names(response) == ["colour"]
+    response = api.get(V1 + "authorities/", {"ordering": "email"})
+    assert response.status_code == 400 and problem_names(response) == ["ordering"]
+    response = api.get(V1 + "routing-advice/", {"requesting_state": "PE", "requested_state": "ES", "colour": "red"})
+    assert response.status_code == 400 and problem_names(response) == ["colour"]
+
+
+def test_authorities_ordering(api):
+    names = [a["name"] for a in api.get(V1 + "authorities/", {"ordering": "-name", "page_size": 200}).json()["results"]]
+    assert names == sorted(names, reverse=True)
