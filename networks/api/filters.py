@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from coopcases.api.booleans import StrictBooleanFilter
 from networks.models import Authority, AuthorityKind, Country, Instrument, InstrumentKind, Network, NetworkKind, Region
 
 
@@ -35,7 +36,7 @@ class CountryFilter(django_filters.FilterSet):
 class AuthorityFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(field_name="country_id", max_length=2, help_text="ISO 3166-1 alpha-2 code")
     kind = django_filters.MultipleChoiceFilter(choices=AuthorityKind.choices)
-    designated_central_authority = django_filters.BooleanFilter()
+    designated_central_authority = StrictBooleanFilter()
     search = django_filters.CharFilter(method="filter_search", max_length=100, help_text="Part of the name or code")
 
     class Meta:
@@ -48,7 +49,7 @@ class AuthorityFilter(django_filters.FilterSet):
 
 class NetworkFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=NetworkKind.choices)
-    carries_formal_requests = django_filters.BooleanFilter()
+    carries_formal_requests = StrictBooleanFilter()
     member = django_filters.CharFilter(
         method="filter_member", max_length=2, help_text="Networks in which this state (alpha-2) holds a membership"
     )

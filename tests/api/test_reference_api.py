@@ -125,3 +125,9 @@ def test_unknown_query_parameter_and_ordering_are_refused(api):
 def test_authorities_ordering(api):
     names = [a["name"] for a in api.get(V1 + "authorities/", {"ordering": "-name", "page_size": 200}).json()["results"]]
     assert names == sorted(names, reverse=True)
+
+
+def test_boolean_filters_refuse_typos(api):
+    response = api.get(V1 + "authorities/", {"designated_central_authority": "yes please"})
+    assert response.status_code == 400 and problem_names(response) == ["designated_central_authority"]
+    assert api.get(V1 + "networks/", {"carries_formal_requests": "true"}).status_code == 200
