@@ -8,6 +8,8 @@
   and answers the resource's representation.
 """
 
+import re
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -75,10 +77,14 @@ class ProblemAutoSchema(AutoSchema):
         return responses
 
     def _has_etag(self) -> bool:
-        return self._is_detail() or (self.method == "POST" and not self._is_transitions())
+        if self._is_transitions():
+            return self.method == "POST"
+        return self._is_detail() or self.method == "POST"
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
+        # Parent ids in nested paths (`{request_pk}`) are integers like `{id}`.
+        params += [OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH) for name in re.findall(r"{(\w+_pk)}", self.path)]
         if self.method == "POST":
             params.append(OpenApiParameter(
                 IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,

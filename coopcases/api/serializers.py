@@ -45,3 +45,18 @@ class AvailabilitySerializer(serializers.Serializer):
 class TransitionsSerializer(serializers.Serializer):
     state = serializers.CharField()
     transitions = AvailabilitySerializer(many=True)
+
+
+class EventSerializer(serializers.Serializer):
+    """One entry of an object's status history (`…/{id}/events/`); `sequence` is gapless per object."""
+
+    id = serializers.IntegerField()
+    sequence = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    event_type = serializers.CharField(help_text="<object kind>.<action>, e.g. mla_request.approve")
+    from_state = serializers.CharField(allow_blank=True)
+    to_state = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+    authority = serializers.CharField(source="authority.code", allow_null=True, default=None)
+    door = serializers.CharField(help_text="ui, admin, api, task or command")
+    data = serializers.DictField()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from coopcases.accounts.models import Role, User
+from coopcases.accounts.permissions import user_may
 from coopcases.accounts.roles import RoleCode
 from coopcases.api.models import ApiClient
 from coopcases.api.scopes import SCOPES
@@ -39,7 +40,8 @@ def _check_scopes(scopes) -> list[str]:
 
 
 def _require_admin(actor) -> None:
-    if actor is not None and not actor.is_superuser:
+    """API clients are accounts: managed by whoever may create accounts (the administrators of policy.yaml)."""
+    if actor is not None and not user_may(actor, None, "create"):
         raise ActionForbidden(_("Only an administrator manages API clients."))
 
 
@@ -47,8 +49,9 @@ def _new_secret() -> str:
     return get_random_string(48)
 
 
-def api_client_create(*, actor, name: str, authority, scopes) -> IssuedCredentials:
-    """A partner system acting for `authority` with `scopes`; its service account carries the service-account role."""
+def api_client_create(*, actor, name: str, authority, scopes, roles=()) -> IssuedCredentials:
+    """A partner system acting for `authority` with `scopes`. Its service account carries the service-account role
+    plus `roles`, the roles the authority entrusts to the system (e.g. `liaison_magistrate` to file requests)."""
     _require_admin(actor)
     scopes = _check_scopes(scopes)
     secret = _new_secret()
@@ -58,13 +61,17 @@ def api_client_create(*, actor, name: str, authority, scopes) -> IssuedCredentia
         )
         account.set_unusable_password()
         account.save(update_fields=["password"])
-        account.roles.add(Role.objects.get_or_create(code=RoleCode.SERVICE_ACCOUNT)[0])
+        codes = {RoleCode.SERVICE_ACCOUNT, *roles}
+        unknown = sorted(set(codes) - set(RoleCode.values))
+        if unknown:
+            raise ValidationFailed(_("Unknown roles."), [FieldProblem("roles", _("unknown role '%(role)s'") % {"role": r}, "unknown") for r in unknown])
+        account.roles.set([Role.objects.get_or_create(code=code)[0] for code in sorted(codes)])
         application = Application.objects.create(
             name=name, user=account, client_type=Application.CLIENT_CONFIDENTIAL,
             authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS, client_secret=secret, hash_client_secret=True,
         )
         client = ApiClient.objects.create(application=application, service_account=account, authority=authority, scopes=" ".join(scopes))
-        audit_record(actor=actor, action="create", obj=client, after={"name": name, "authority": authority.pk, "scopes": scopes})
+        audit_record(actor=actor, action="create", obj=client, after={"name": name, "authority": authority.pk, "scopes": scopes, "roles": sorted(codes)})
     return IssuedCredentials(client, application.client_id, secret)
 
 

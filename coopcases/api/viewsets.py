@@ -1,7 +1,7 @@
 """The base every API resource builds on, and the transitions resource.
 
 A resource subclasses `ResourceViewSet` (plus DRF's list/retrieve mixins as it needs) and declares:
-- `scope_family` (coopcases.api.scopes) and `visible_queryset(actor)`: the app's selector, so every list and
+- `model`, `scope_family` (coopcases.api.scopes) and `visible_queryset(actor)`: the app's selector, so every list and
   detail is filtered by the caller's visibility and an invisible object answers 404;
 - `serializer_class` (the representation; for writes a `StrictSerializer` in `get_serializer_class`);
 - `filterset_class`, `ordering_fields` (allow-list) and `ordering` (default, ends on the primary key).
@@ -44,11 +44,15 @@ class ResourceViewSet(GenericViewSet):
     ordering = ("-id",)
     ordering_fields: tuple[str, ...] = ("id",)
     scope_family: str | None = None
+    model = None
+    location_on_create = True  # False for resources without a detail URL
 
     def visible_queryset(self, actor):
         raise NotImplementedError
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no database
+            return self.model._default_manager.none()
         return self.visible_queryset(self.request.user)
 
     def get_object(self):
@@ -59,12 +63,13 @@ class ResourceViewSet(GenericViewSet):
 
     # -- representation with its ETag ---------------------------------------------------------------------------
 
-    def represent(self, obj, status_code: int = status.HTTP_200_OK, serializer_class=None) -> Response:
-        """The caller's view of `obj` (re-read through the visible queryset, so it is complete) with its ETag."""
-        fresh = self.get_queryset().get(pk=obj.pk)
+    def represent(self, obj, status_code: int = status.HTTP_200_OK, serializer_class=None, reread: bool = True) -> Response:
+        """The caller's view of `obj` with its ETag. After a write `obj` is re-read through the visible queryset, so
+        the representation has its annotations and related rows."""
+        fresh = self.get_queryset().get(pk=obj.pk) if reread else obj
         serializer = (serializer_class or self.get_representation_class())(fresh, context=self.get_serializer_context())
         headers = {"ETag": etag_for(fresh)} if hasattr(fresh, "version") else {}
-        if status_code == status.HTTP_201_CREATED:
+        if status_code == status.HTTP_201_CREATED and self.location_on_create:
             headers["Location"] = self.request.build_absolute_uri(self._detail_path(fresh))
         return Response(serializer.data, status=status_code, headers=headers)
 
@@ -79,7 +84,7 @@ class ResourceViewSet(GenericViewSet):
         return head
 
     def retrieve(self, request, *args, **kwargs):
-        return self.represent(self.get_object())
+        return self.represent(self.get_object(), reread=False)
 
     def expected_version(self, obj, *, required: bool) -> int | None:
         return _expected_version(self.request, obj, required=required)
@@ -135,6 +140,9 @@ class TransitionsMixin:
 
     @action(detail=True, methods=["get", "post"], url_path="transitions")
     def transitions(self, request, *args, **kwargs):
+        """GET: the steps leaving the current state, each `allowed` or not with the `reasons` why not (the caller's
+        role, a missing element, a date not reached…). POST `{"action", "reason", …parameters}`: take one step; the
+        answer is the new representation with its ETag. Send `If-Match` to be sure nobody moved it first (412)."""
         obj = self.get_object()
         if request.method == "GET":
             state = getattr(obj, self.workflow.state_field)
