@@ -1,5 +1,6 @@
 """Shapes of assets, their orders and sharing agreements. Business rules stay in assets/services.py."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -35,6 +36,7 @@ class CaseRefSerializer(serializers.ModelSerializer):
         fields = ["id", "national_reference"]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _VisibleTo(serializers.PrimaryKeyRelatedField):
     """An id among the objects the caller may see: any other id is 'does not exist', never a hint it exists."""
 

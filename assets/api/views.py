@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 
 from assets import services
-from assets.models import AssetOrder
+from assets.models import Asset, AssetOrder, SharingAgreement
 from assets.selectors import agreements_visible_to, asset_orders_visible_to, assets_visible_to
 from assets.workflow import agreement_workflow, asset_workflow
 from coopcases.api.conditional import expected_version
@@ -31,6 +31,7 @@ class AssetViewSet(mixins.ListModelMixin, TransitionsMixin, ResourceViewSet):
     """Assets of cases: identified, traced, frozen or seized, confiscated, realised, shared or returned."""
 
     scope_family = "assets"
+    model = Asset
     serializer_class = serializers.AssetSerializer
     filterset_class = filters.AssetFilter
     ordering_fields = ("id", "created_at", "updated_at")
@@ -80,6 +81,7 @@ class AssetOrderViewSet(mixins.ListModelMixin, ResourceViewSet):
     Orders have no version column: their ETag (also in the body as `etag`) is derived from their last change."""
 
     scope_family = "assets"
+    model = AssetOrder
     serializer_class = serializers.AssetOrderSerializer
     filterset_class = filters.AssetOrderFilter
     ordering_fields = ("id", "issued_on", "updated_at")
@@ -130,6 +132,7 @@ class SharingAgreementViewSet(mixins.ListModelMixin, TransitionsMixin, ResourceV
     """Sharing (UNTOC art. 14, UNCAC art. 57, Reg. 2018/1805 art. 30) and return of realised proceeds."""
 
     scope_family = "assets"
+    model = SharingAgreement
     serializer_class = serializers.SharingAgreementSerializer
     filterset_class = filters.SharingAgreementFilter
     ordering_fields = ("id", "created_at", "updated_at")

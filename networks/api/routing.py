@@ -3,7 +3,7 @@
 The advice itself is `requests.routing.routing_advice`, the same code the filing form and the services use.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -122,10 +122,9 @@ class RoutingAdviceViewSet(viewsets.ViewSet):
         summary="Routing advice for a request between two states",
         tags=["reference"],
         parameters=[RoutingAdviceQuerySerializer],
-        responses={
-            200: RoutingAdviceSerializer,
-            400: OpenApiResponse(description="A parameter is missing, malformed or unknown (problem+json naming it)"),
-        },
+        responses={200: RoutingAdviceSerializer},
+        description="A missing, malformed or unknown parameter (or an unknown state, offence or measure code) is a 400 "
+        "problem naming the parameter.",
     )
     def list(self, request, *args, **kwargs):
         unknown = sorted(set(request.query_params) - set(RoutingAdviceQuerySerializer().fields))

@@ -6,6 +6,7 @@ from rest_framework.generics import GenericAPIView
 
 from coopcases.api.viewsets import ResourceViewSet
 from networks import selectors
+from networks.models import Authority, Country, Instrument, Network
 
 from . import filters, serializers
 
@@ -35,6 +36,7 @@ class _ReferenceViewSet(mixins.ListModelMixin, ResourceViewSet):
 class CountryViewSet(_ReferenceViewSet):
     """States, with the languages they accept for incoming requests (and whether that was verified)."""
 
+    model = Country
     serializer_class = serializers.CountrySerializer
     filterset_class = filters.CountryFilter
     selector = staticmethod(selectors.countries_visible_to)
@@ -55,6 +57,7 @@ class CountryViewSet(_ReferenceViewSet):
 class AuthorityViewSet(_ReferenceViewSet):
     """Central authorities, prosecution services, courts, asset recovery offices…"""
 
+    model = Authority
     serializer_class = serializers.AuthoritySerializer
     filterset_class = filters.AuthorityFilter
     selector = staticmethod(selectors.authorities_visible_to)
@@ -69,6 +72,7 @@ class AuthorityViewSet(_ReferenceViewSet):
 class NetworkViewSet(_ReferenceViewSet):
     """Networks of prosecutors, central authorities, police and asset recovery practitioners, with their members."""
 
+    model = Network
     serializer_class = serializers.NetworkSerializer
     filterset_class = filters.NetworkFilter
     selector = staticmethod(selectors.networks_visible_to)
@@ -84,6 +88,7 @@ class NetworkViewSet(_ReferenceViewSet):
 class InstrumentViewSet(_ReferenceViewSet):
     """Conventions, treaties and EU acts, with the states party to them and when each came into force."""
 
+    model = Instrument
     serializer_class = serializers.InstrumentSerializer
     filterset_class = filters.InstrumentFilter
     selector = staticmethod(selectors.instruments_visible_to)

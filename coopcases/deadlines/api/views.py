@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 
 from coopcases.api.viewsets import ResourceViewSet
+from coopcases.deadlines.models import Deadline
 from coopcases.deadlines.selectors import deadlines_visible_to
 
 from .filters import DeadlineFilter
@@ -17,6 +18,7 @@ class DeadlineViewSet(mixins.ListModelMixin, ResourceViewSet):
     they open, pause and close with the workflow of their subject)."""
 
     scope_family = "deadlines"
+    model = Deadline
     serializer_class = DeadlineSerializer
     filterset_class = DeadlineFilter
     ordering_fields = ("id", "due_at", "updated_at")

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from coopcases.api.viewsets import ResourceViewSet
 from coopcases.notifications import services
+from coopcases.notifications.models import Notification, WebhookDelivery, WebhookSubscription
 from coopcases.notifications.selectors import (
     notifications_visible_to,
     webhook_deliveries_visible_to,
@@ -26,6 +27,7 @@ class NotificationViewSet(mixins.ListModelMixin, ResourceViewSet):
     """What the caller was told: one entry per event and user."""
 
     scope_family = "notifications"
+    model = Notification
     serializer_class = serializers.NotificationSerializer
     filterset_class = filters.NotificationFilter
     ordering_fields = ("id", "created_at")
@@ -34,7 +36,7 @@ class NotificationViewSet(mixins.ListModelMixin, ResourceViewSet):
     def visible_queryset(self, actor):
         return notifications_visible_to(actor)
 
-    @extend_schema(summary="Mark one notification read", tags=["notifications"], request=None,
+    @extend_schema(summary="Mark one notification read", tags=["notifications"], request=None, operation_id="notifications_read",
                    responses={200: serializers.NotificationSerializer})
     @action(detail=True, methods=["post"], url_path="read")
     def read(self, request, *args, **kwargs):
@@ -42,7 +44,7 @@ class NotificationViewSet(mixins.ListModelMixin, ResourceViewSet):
         services.notifications_mark_read(actor=request.user, notification_ids=[notification.pk])
         return self.represent(notification)
 
-    @extend_schema(summary="Mark several (or all unread) notifications read", tags=["notifications"],
+    @extend_schema(summary="Mark several (or all unread) notifications read", tags=["notifications"], operation_id="notifications_read_many",
                    request=serializers.MarkReadSerializer, responses={200: serializers.MarkedSerializer})
     @action(detail=False, methods=["post"], url_path="read", serializer_class=serializers.MarkReadSerializer)
     def read_many(self, request, *args, **kwargs):
@@ -68,6 +70,7 @@ class WebhookSubscriptionViewSet(mixins.ListModelMixin, ResourceViewSet):
     """Signed webhooks (Standard Webhooks 1.0) to a partner's endpoint for the event types it chose."""
 
     scope_family = "webhooks"
+    model = WebhookSubscription
     serializer_class = serializers.WebhookSubscriptionSerializer
     filterset_class = filters.WebhookSubscriptionFilter
     ordering_fields = ("id", "created_at")
@@ -133,6 +136,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, ResourceViewSet):
     """Every event sent to a subscription: its status, attempts and the exact body signed."""
 
     scope_family = "webhooks"
+    model = WebhookDelivery
     serializer_class = serializers.WebhookDeliverySerializer
     filterset_class = filters.WebhookDeliveryFilter
     ordering_fields = ("id", "created_at")
