@@ -234,3 +234,30 @@ def test_agreement_list_query_count(api, world, realised):  # noqa: F811
                                   shares=[{"party": "ES", "percentage": "100"}])
     assert_constant_queries(api, V1 + "sharing-agreements/")
     assert client_for(world.outsider).get(V1 + "sharing-agreements/").json()["results"] == []
+
+
+# --- partner systems: OAuth2 client credentials, scopes, idempotent retries -------
+
+
+def test_a_partner_token_needs_the_assets_scopes(world, account, partner):  # noqa: F811
+    reader = partner(world.lead, scopes=("assets:read",))
+    assert [a["id"] for a in reader.api.get(V1 + "assets/").json()["results"]] == [account.pk]
+    response = reader.api.post(V1 + "assets/", _new_asset(world), format="json")
+    assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
+    other = partner(world.lead, scopes=("reference:read",))
+    assert other.api.get(V1 + "assets/").status_code == 403
+    assert other.api.get(V1 + "countries/").status_code == 200
+    stranger = partner(world.madrid_court, scopes=("assets:read",))
+    assert stranger.api.get(V1 + f"assets/{account.pk}/").status_code == 404
+
+
+def test_a_retried_create_is_replayed_not_repeated(world, partner):  # noqa: F811
+    writer = partner(world.lead, scopes=("assets:read", "assets:write"))
+    body = _new_asset(world)
+    first = writer.api.post(V1 + "assets/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201, first.content
+    again = writer.api.post(V1 + "assets/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 201 and again.content == first.content
+    assert len(writer.api.get(V1 + "assets/").json()["results"]) == 1
+    other = writer.api.post(V1 + "assets/", body | {"description": "Other"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert other.status_code == 422
