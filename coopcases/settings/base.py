@@ -316,6 +316,7 @@ LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
 # grants, and a revoked client gets no token. JSON only (multipart where a view uploads files); strict filters.
 from coopcases.api.scopes import SCOPES as API_SCOPES  # noqa: E402
 
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named, so migrations can depend on it
 
 OAUTH2_PROVIDER |= {
@@ -338,6 +339,9 @@ SPECTACULAR_SETTINGS |= {
         "Every error is application/problem+json (RFC 9457). See docs/api.md."
     ),
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI's files from our own origin and its script as a file, so the site's CSP needs no exception.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_NO_READ_ONLY_REQUIRED": False,
 }
 
