@@ -117,6 +117,8 @@ class AssetOrderSerializer(serializers.ModelSerializer):
     custodian_authority = AuthorityRefSerializer(read_only=True, allow_null=True)
     legal_basis = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     network = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    proceeding_type = serializers.ChoiceField(ProceedingType.choices, allow_blank=True, read_only=True)
+    disposal_method = serializers.ChoiceField(DisposalMethod.choices, allow_blank=True, read_only=True)
     costs_amount = _money(read_only=True, allow_null=True)
     realised_amount = _money(read_only=True, allow_null=True)
     etag = serializers.SerializerMethodField(help_text="Send it back in If-Match to change the order")

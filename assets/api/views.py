@@ -99,8 +99,8 @@ class AssetOrderViewSet(mixins.ListModelMixin, ResourceViewSet):
             return serializers.AssetOrderUpdateSerializer
         return serializers.AssetOrderSerializer
 
-    def represent(self, obj, status_code=status.HTTP_200_OK, serializer_class=None):
-        response = super().represent(obj, status_code, serializer_class)
+    def represent(self, obj, *args, **kwargs):
+        response = super().represent(obj, *args, **kwargs)
         response["ETag"] = response.data["etag"]
         return response
 

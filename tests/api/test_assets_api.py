@@ -146,6 +146,8 @@ def test_record_and_correct_an_order(api, world, account):  # noqa: F811
     order = response.json()
     assert order["executing_state"]["code"] == "ES" and response["ETag"] == order["etag"]
     url = V1 + f"asset-orders/{order['id']}/"
+    detail = api.get(url)
+    assert detail.status_code == 200 and detail["ETag"] == order["etag"] and detail.json()["proceeding_type"] == ""
     assert api.patch(url, {"notes": "confirmed"}, format="json").status_code == 428
     response = api.patch(url, {"notes": "confirmed"}, format="json", HTTP_IF_MATCH=order["etag"])
     assert response.status_code == 200, response.content
