@@ -310,3 +310,10 @@ DEADLINE_EXPIRY_HANDLERS: list[str] = []
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15, "Seconds a partner endpoint has to answer a webhook")
 # httpx logs every request at INFO; each webhook attempt is already in the delivery log (WebhookAttempt).
 LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
+
+# --- Web UI and translations (owner: web; issue 8) -------------------------------------------------------------
+# One catalogue for the whole project, committed with its compiled .mo files (`make messages` refreshes both).
+LOCALE_PATHS = [BASE_DIR / "coopcases" / "locale"]
+# After authentication: each signed-in user's time zone, and their preferred language unless the switcher chose one.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "coopcases.web.middleware.UserLocaleMiddleware")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("coopcases.web.context_processors.unread_notifications")

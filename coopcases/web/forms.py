@@ -1,0 +1,33 @@
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+def _time_zones():
+    return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z and not z.startswith(("Etc/", "SystemV/"))] + [("UTC", "UTC")]
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zones, help_text=_("Dates and times are shown in this zone."))
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Reference or title"), max_length=200, required=False)
+
+
+def apply_problems(form: forms.Form, error) -> None:
+    """Put a service's FieldProblems next to their fields; the rest (and the summary) on the form itself."""
+    placed = False
+    for problem in error.problems:
+        name = problem.name.split(".")[0]
+        if name in form.fields:
+            form.add_error(name, problem.reason)
+            placed = True
+        else:
+            form.add_error(None, problem.reason)
+            placed = True
+    if not placed:
+        form.add_error(None, error.detail)
