@@ -97,6 +97,7 @@ class MlaRequestAdmin(admin.ModelAdmin):
         _decision_action("approve", _("Approve")),
         _decision_action("return_for_amendment", _("Return for amendment")),
         _decision_action("reject", _("Reject")),
+        _decision_action("transmit", _("Transmit to the requested state")),
     ]
     fieldsets = [
         (None, {"fields": ["reference", "title", "kind", "state", "version", "deadline"]}),

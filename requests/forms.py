@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coopcases.web.forms import UIForm
 from networks.models import Authority, Country, Instrument, Measure, Network, Offence, RefusalGround
 from requests.models import Audience, Channel, DocumentType, MeasureStatus, MlaRequestKind, PersonRole
 
@@ -27,7 +28,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class MlaRequestForm(forms.Form):
+class MlaRequestForm(UIForm):
     """The filing form (and the draft's edit form)."""
 
     kind = forms.ChoiceField(label=_("Kind of request"), choices=MlaRequestKind.choices)
@@ -77,30 +78,30 @@ class MlaRequestForm(forms.Form):
         return data
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(UIForm):
     measure = CodeChoiceField(label=_("Measure"), queryset=Measure.objects.order_by("code"), to_field_name="code")
     details = forms.CharField(label=_("What exactly is sought"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class PersonForm(forms.Form):
+class PersonForm(UIForm):
     role = forms.ChoiceField(label=_("Role"), choices=PersonRole.choices)
     name = forms.CharField(label=_("Name"), max_length=300)
     location = forms.CharField(label=_("Location"), max_length=300, required=False)
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(UIForm):
     status = forms.ChoiceField(
         label=_("Outcome"), choices=[(s.value, s.label) for s in (MeasureStatus.EXECUTED, MeasureStatus.IMPOSSIBLE, MeasureStatus.NOT_PURSUED)]
     )
     outcome = forms.CharField(label=_("Details of the outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MessageForm(forms.Form):
+class MessageForm(UIForm):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
     audience = forms.ChoiceField(label=_("Addressed to"), choices=Audience.choices, initial=Audience.EVERYONE)
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(UIForm):
     file = forms.FileField(label=_("File"), help_text=_("PDF, images, Word, Excel, OpenDocument text or plain text"))
     document_type = forms.ChoiceField(label=_("Document"), choices=DocumentType.choices, initial=DocumentType.SUPPORTING)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
@@ -112,7 +113,7 @@ class AttachmentForm(forms.Form):
         self.fields["supersedes"].choices = [("", _("— a new document —"))] + [(a.pk, f"{a.original_name} v{a.version_number}") for a in current]
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(UIForm):
     """The parameters a step may need; the view shows only those the step takes."""
 
     action = forms.CharField(widget=forms.HiddenInput)

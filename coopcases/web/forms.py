@@ -9,12 +9,22 @@ def _time_zones():
     return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z and not z.startswith(("Etc/", "SystemV/"))] + [("UTC", "UTC")]
 
 
-class PreferencesForm(forms.Form):
+class UIForm(forms.Form):
+    """Labels without a trailing colon (screen readers read them as they are written); required ones marked."""
+
+    required_css_class = "required"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class PreferencesForm(UIForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zones, help_text=_("Dates and times are shown in this zone."))
 
 
-class SearchForm(forms.Form):
+class SearchForm(UIForm):
     q = forms.CharField(label=_("Reference or title"), max_length=200, required=False)
 
 
