@@ -29,15 +29,9 @@ class SearchForm(UIForm):
 
 
 def apply_problems(form: forms.Form, error) -> None:
-    """Put a service's FieldProblems next to their fields; the rest (and the summary) on the form itself."""
-    placed = False
+    """Put a service's refusal on the form: its summary on top, each FieldProblem next to its field (problems
+    naming no field of this form join the summary)."""
+    form.add_error(None, error.detail)
     for problem in error.problems:
         name = problem.name.split(".")[0]
-        if name in form.fields:
-            form.add_error(name, problem.reason)
-            placed = True
-        else:
-            form.add_error(None, problem.reason)
-            placed = True
-    if not placed:
-        form.add_error(None, error.detail)
+        form.add_error(name if name in form.fields else None, problem.reason)
