@@ -46,3 +46,13 @@ def test_a_rule_the_service_enforces_holds_in_the_admin(world, client):
     assert page.status_code == 200 and b"This field is required" in page.content
     req.refresh_from_db()
     assert req.state == S.SUBMITTED
+
+
+def test_reference_data_is_editable_only_with_the_editors_permission(world, client):
+    from django.contrib.auth.models import Permission
+
+    officer = _officer(world, client)
+    url = reverse("admin:networks_country_change", args=["ES"])
+    assert client.post(url, {"name_en": "Renamed"}).status_code == 403
+    officer.user_permissions.add(*Permission.objects.filter(codename__in=["view_country", "change_country"]))
+    assert client.get(url).status_code == 200
