@@ -109,11 +109,18 @@ def test_request_from_filing_to_execution(world, open_page, screenshot):
     screenshot(magistrate, "request-page")
     magistrate.goto("/notifications/")
     screenshot(magistrate, "notifications")
+    magistrate.goto("/search/?q=Lavander")
+    expect(magistrate.locator("main")).to_contain_text(req.reference)
+    screenshot(magistrate, "search")
 
 
 def test_filing_in_spanish(world, open_page, screenshot):
     people = _people(world)
     page = open_page(people["magistrate"], PASSWORD, locale="es-ES")
+    page.keyboard.press("Tab")  # the first stop is the skip link, which moves focus to the content
+    expect(page.locator("a.skip")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#content")).to_be_focused()
     page.get_by_label("Language").select_option("es")
     page.get_by_role("button", name="Change language").click()
     expect(page.locator("h1")).to_have_text("Panel de control")
