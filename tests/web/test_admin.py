@@ -56,3 +56,12 @@ def test_reference_data_is_editable_only_with_the_editors_permission(world, clie
     assert client.post(url, {"name_en": "Renamed"}).status_code == 403
     officer.user_permissions.add(*Permission.objects.filter(codename__in=["view_country", "change_country"]))
     assert client.get(url).status_code == 200
+
+
+def test_the_history_speaks_the_officers_language(world, client):
+    req = advance(world, complete_draft(world), S.SUBMITTED)
+    officer = _officer(world, client)
+    officer.preferred_language = "es"
+    officer.save()
+    page = client.get(reverse("admin:mla_mlarequest_change", args=[req.pk])).content.decode()
+    assert "Presentar a la autoridad central" in page and "presentada a la autoridad central" in page
