@@ -43,9 +43,10 @@ check: venv
 schema: venv
 	$(PY) manage.py spectacular --api-version v1 --lang en --file docs/openapi.yaml --validate
 
+## messages: extract every app's strings into coopcases/locale (LOCALE_PATHS), then compile; both are committed
 messages: venv
-	cd coopcases && ../$(PY) ../manage.py makemessages -l es -l pt -l fr --no-obsolete
-	$(PY) manage.py compilemessages
+	$(PY) manage.py makemessages -l es -l pt -l fr --no-obsolete $(foreach d,.venv var tests artifacts node_modules,-i "$(d)/*")
+	$(PY) manage.py compilemessages --ignore ".venv/*"
 
 clean:
 	rm -rf var/ artifacts/

@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from assets import views
 
 app_name = "assets"
-urlpatterns: list = []
+urlpatterns = [path("<int:pk>/", views.asset_detail, name="asset")]

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cases import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/", views.case_detail, name="case"),
+    path("jits/<int:pk>/", views.jit_detail, name="jit"),
+]

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -97,6 +98,7 @@ class MlaRequestAdmin(admin.ModelAdmin):
         _decision_action("approve", _("Approve")),
         _decision_action("return_for_amendment", _("Return for amendment")),
         _decision_action("reject", _("Reject")),
+        _decision_action("transmit", _("Transmit to the requested state")),
     ]
     fieldsets = [
         (None, {"fields": ["reference", "title", "kind", "state", "version", "deadline"]}),
@@ -153,13 +155,19 @@ class MlaRequestAdmin(admin.ModelAdmin):
             return "—"
         kind = _("legal time limit") if summary.is_legal_limit else _("not a legal limit")
         status = _("overdue") if summary.overdue else _("paused") if summary.paused else _("open")
-        return format_html("{} — {} ({}, {})", timezone.localtime(summary.due_at).strftime("%Y-%m-%d %H:%M"), summary.label, kind, status)
+        return format_html("{} — {} ({}, {})", date_format(timezone.localtime(summary.due_at), "SHORT_DATETIME_FORMAT"), summary.label, kind, status)
 
     @admin.display(description=_("status history"))
     def history(self, obj):
+        from requests.views import event_label  # the same words as the magistrate's timeline
+
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
-            ((e.at.strftime("%Y-%m-%d %H:%M"), e.event_type, e.actor_repr, e.from_state or "·", e.to_state or "·", e.reason) for e in events_of(obj)),
+            "", "<tr><td>{}</td><td>{} <small>({})</small></td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
+            (
+                (date_format(timezone.localtime(e.at), "SHORT_DATETIME_FORMAT"), event_label(e), e.event_type, e.actor_repr,
+                 MLA_WORKFLOW.state_label(e.from_state) if e.from_state else "·", MLA_WORKFLOW.state_label(e.to_state) if e.to_state else "·", e.reason)
+                for e in events_of(obj)
+            ),
         )
         return format_html("<table><tbody>{}</tbody></table>", rows)
 

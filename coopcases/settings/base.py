@@ -353,3 +353,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "AgreementKindEnum": "assets.models.AgreementKind",
     "MlaRequestKindEnum": "requests.models.MlaRequestKind",
 }
+
+# --- Web UI and translations (owner: web; issue 8) -------------------------------------------------------------
+# One catalogue for the whole project, committed with its compiled .mo files (`make messages` refreshes both).
+LOCALE_PATHS = [BASE_DIR / "coopcases" / "locale"]
+# After authentication: each signed-in user's time zone, and their preferred language unless the switcher chose one.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "coopcases.web.middleware.UserLocaleMiddleware")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("coopcases.web.context_processors.unread_notifications")

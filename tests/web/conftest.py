@@ -1,0 +1,102 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.requests.factories import build_world
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def magistrate(world):
+    return world.user("magistrate:pe-fecor")
+
+
+@pytest.fixture
+def as_user(client):
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+# -- browser tests -------------------------------------------------------------------------------------------------
+# Live-server tests run on committed data, and pytest-django empties the tables afterwards with one TRUNCATE.
+# The audit tables refuse TRUNCATE (a statement trigger): for these tests only, that trigger is switched off
+# around the teardown and back on right after it, so every other test still meets it.
+AUDIT_TRUNCATE_TRIGGERS = (("audit_auditentry", "audit_auditentry_no_truncate"), ("audit_auditpurge", "audit_auditpurge_no_truncate"))
+
+
+def _audit_truncate_triggers(config, *, enabled: bool) -> None:
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    with config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+        for table, trigger in AUDIT_TRUNCATE_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER {trigger}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    live = "live_server" in getattr(item, "fixturenames", ())
+    if live:
+        _audit_truncate_triggers(item.config, enabled=False)
+    try:
+        return (yield)
+    finally:
+        if live:
+            _audit_truncate_triggers(item.config, enabled=True)
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM calls from the test stay synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """A fresh browser context (its own cookies) per person, with a helper to sign in through the login page."""
+    contexts = []
+
+    def open_as(user, password: str, *, locale: str = "en-GB"):
+        context = chromium.new_context(locale=locale, base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> None:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return take
