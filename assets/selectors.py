@@ -71,7 +71,7 @@ def assets_visible_to(actor) -> QuerySet[Asset]:
     if actor.authority_id:
         predicates = {
             "case_authority": _case_authority_q(actor.authority_id),
-            "executing_state": Q(Exists(_executing_state_orders(actor.country_id))),
+            "executing_state": lambda: Q(Exists(_executing_state_orders(actor.country_id))),
         }
     predicate = visibility_filter(actor, KIND, predicates)
     return qs if predicate is None else qs.filter(predicate)

@@ -102,7 +102,8 @@ def _many(world, count: int, start: int = 0):
 def test_visibility_is_one_query_whatever_the_size(world, actor_key):
     actor = world.user(actor_key)
     actor.contact_point_networks.add(world.networks["rrag"])
-    actor = type(actor).objects.get(pk=actor.pk)  # fresh: no cached roles
+    actor = type(actor).objects.get(pk=actor.pk)
+    assert actor.role_codes is not None  # the policy reads the roles once per request; the rest is one query
     ContentType.objects.get_for_model(MlaRequest)  # cached per process, as in production
     counts = []
     for start, size in ((0, 3), (3, 60)):
