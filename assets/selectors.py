@@ -1,11 +1,9 @@
 """Reads of asset files, visibility first.
 
-Who sees an asset:
+Who sees an asset is the `assets.asset` table of coopcases/accounts/policy.yaml, applied as one SQL predicate:
 - auditors (read only) and superusers: every asset;
-- users of an authority of the asset's case: `case_authority_ids(case)`. Today that is the case's lead
-  authority; the cases app is adding participating authorities, which plug in there (and in
-  `_case_authority_q`) without touching the callers;
-- executing authority officers of a state where one of the asset's orders is to be executed.
+- case authority: users of the lead or a participating authority of the asset's case;
+- executing state: executing authority officers of a state where one of the asset's orders is to be executed.
 """
 
 from __future__ import annotations
@@ -15,6 +13,9 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
+from cases import rules
+from cases.models import Case
+from coopcases.accounts.policy import actor_may, visibility_filter
 from coopcases.accounts.roles import RoleCode
 from coopcases.core.exceptions import NotVisible
 
@@ -24,13 +25,17 @@ from .models import Asset, AssetOrder, SharingAgreement
 AUTHORITY_ROLES = (RoleCode.LIAISON_MAGISTRATE, RoleCode.CENTRAL_AUTHORITY_OFFICER, RoleCode.EXECUTING_AUTHORITY_OFFICER)
 
 
+KIND = "assets.asset"
+
+
 def case_authority_ids(case) -> set[int]:
-    """The authorities of a case (the plug point for the case's participating authorities)."""
-    return {case.lead_authority_id}
+    """The authorities of a case: its lead and participating authorities."""
+    return rules.case_authority_ids(case)
 
 
 def _case_authority_q(authority_id: int, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}case__lead_authority_id": authority_id})
+    participating = Case.participating_authorities.through.objects.filter(case_id=OuterRef(f"{prefix}case_id"), authority_id=authority_id)
+    return Q(**{f"{prefix}case__lead_authority_id": authority_id}) | Q(Exists(participating))
 
 
 def sees_everything(actor) -> bool:
@@ -41,19 +46,35 @@ def _executing_state_orders(country_id: str):
     return AssetOrder.objects.filter(asset=OuterRef("pk"), executing_state_id=country_id)
 
 
+def asset_relations(actor, asset: Asset) -> set[str]:
+    """The actor's relations to an asset, as policy.yaml names them (the Python twin of the selector's predicates)."""
+    relations = set()
+    if actor.authority_id and actor.authority_id in case_authority_ids(asset.case):
+        relations.add("case_authority")
+    if actor.authority_id and asset.orders.filter(executing_state_id=actor.country_id).exists():
+        relations.add("executing_state")
+    return relations or {"unrelated"}
+
+
+def asset_may(actor, asset: Asset, action: str) -> bool:
+    return bool(actor.is_superuser) or actor_may(actor, KIND, asset_relations(actor, asset), action)
+
+
 def assets_visible_to(actor) -> QuerySet[Asset]:
-    """One SQL predicate over the asset table (an EXISTS for the executing-state rule, no join fan-out)."""
+    """One SQL predicate over the asset table (EXISTS subqueries, no join fan-out)."""
     qs = Asset.objects.all()
-    if not getattr(actor, "is_authenticated", False):
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return qs.none()
-    if sees_everything(actor):
+    if actor.is_superuser:
         return qs
-    if not actor.authority_id:
-        return qs.none()
-    visible = _case_authority_q(actor.authority_id)
-    if actor.has_role(RoleCode.EXECUTING_AUTHORITY_OFFICER):
-        visible |= Q(Exists(_executing_state_orders(actor.country_id)))
-    return qs.filter(visible)
+    predicates = {}
+    if actor.authority_id:
+        predicates = {
+            "case_authority": _case_authority_q(actor.authority_id),
+            "executing_state": lambda: Q(Exists(_executing_state_orders(actor.country_id))),
+        }
+    predicate = visibility_filter(actor, KIND, predicates)
+    return qs if predicate is None else qs.filter(predicate)
 
 
 def asset_get(*, actor, pk) -> Asset:

@@ -1,9 +1,10 @@
 """Reads of cases and JITs, visibility first. Each `*_visible_to(actor)` is one SQL predicate (EXISTS subqueries,
 no DISTINCT, no per-row Python), so lists stay fast and paginate with any ordering.
 
-Who sees what:
+Who sees what is the `cases.case` and `cases.jointinvestigationteam` tables of coopcases/accounts/policy.yaml: each
+relation has a predicate here, and the actor's roles select the relations allowing the action:
 - a case: users of its lead authority or of a participating authority; auditors.
-- its persons of interest: the case workers of those authorities (not roles that only facilitate); auditors.
+- its persons of interest (confidential): the case workers of those authorities, never facilitators; auditors.
 - a JIT: users of a party authority or of a current member's agency, current members, users admitted through a
   participant; auditors. A user of a state that is not a party sees nothing of it.
 - inside a JIT, what a participant sees depends on its access level; facilitators never see the action plan.
@@ -32,27 +33,59 @@ from cases.models import (
     JointInvestigationTeam,
     ParticipantAccess,
 )
+from coopcases.accounts.policy import actor_may, policy, policy_roles, visibility_filter
 from coopcases.core.exceptions import ActionForbidden, NotVisible
 from coopcases.events import selectors as event_selectors
 from coopcases.events.models import Event
+
+CASE_KIND = "cases.case"
+JIT_KIND = "cases.jointinvestigationteam"
 
 
 def _sees_nothing(actor) -> bool:
     return actor is not None and not actor.is_active
 
 
-def cases_visible_to(actor) -> QuerySet[Case]:
-    qs = Case.objects.all()
+def _sees_everything(actor) -> bool:
+    """The system (actor None) and superusers; auditors read everything through the policy table."""
+    return rules.is_system(actor) or rules.is_superuser(actor)
+
+
+def _visible(qs: QuerySet, actor, kind: str, predicates: dict[str, Q]) -> QuerySet:
     if _sees_nothing(actor):
         return qs.none()
-    if rules.reads_everything(actor):
+    if _sees_everything(actor):
         return qs
+    predicate = visibility_filter(actor, kind, predicates)
+    return qs if predicate is None else qs.filter(predicate)
+
+
+def case_relations(actor, case: Case) -> set[str]:
+    """The actor's relations to a case, as policy.yaml names them (the Python twin of `_case_predicates`)."""
+    if actor.authority_id is not None and actor.authority_id == case.lead_authority_id:
+        return {"lead_authority"}
+    if actor.authority_id is not None and actor.authority_id in rules.case_authority_ids(case):
+        return {"participating_authority"}
+    return {"unrelated"}
+
+
+def _case_predicates(actor, prefix: str = "") -> dict[str, Q]:
     if actor.authority_id is None:
-        return qs.none()
-    participating = Case.participating_authorities.through.objects.filter(
-        case_id=OuterRef("pk"), authority_id=actor.authority_id
-    )
-    return qs.filter(Q(lead_authority_id=actor.authority_id) | Exists(participating))
+        return {}
+    case_id = OuterRef("case_id" if prefix else "pk")
+    participating = Case.participating_authorities.through.objects.filter(case_id=case_id, authority_id=actor.authority_id)
+    return {
+        "lead_authority": Q(**{f"{prefix}lead_authority_id": actor.authority_id}),
+        "participating_authority": Q(Exists(participating)),
+    }
+
+
+def case_may(actor, case: Case, action: str) -> bool:
+    return _sees_everything(actor) or actor_may(actor, CASE_KIND, case_relations(actor, case), action)
+
+
+def cases_visible_to(actor) -> QuerySet[Case]:
+    return _visible(Case.objects.all(), actor, CASE_KIND, _case_predicates(actor))
 
 
 def case_get(actor, pk) -> Case:
@@ -63,32 +96,55 @@ def case_get(actor, pk) -> Case:
 
 
 def case_persons_visible_to(actor) -> QuerySet[CasePerson]:
+    """Persons of interest are the case's confidential part: the relations allowing `view_confidential`."""
     qs = CasePerson.objects.all()
     if _sees_nothing(actor):
         return qs.none()
-    if rules.reads_everything(actor):
+    if _sees_everything(actor):
         return qs
-    if actor.authority_id is None or not actor.has_role(*rules.CASE_WORK_ROLES):
-        return qs.none()
-    participating = Case.participating_authorities.through.objects.filter(
-        case_id=OuterRef("case_id"), authority_id=actor.authority_id
-    )
-    return qs.filter(Q(case__lead_authority_id=actor.authority_id) | Exists(participating))
+    allowed = policy().relations_allowing(policy_roles(actor), CASE_KIND, "view_confidential")
+    if allowed == set(policy().kinds[CASE_KIND].relations):
+        return qs
+    predicate = Q(pk__in=[])
+    for relation, q in _case_predicates(actor, prefix="case__").items():
+        if relation in allowed:
+            predicate |= q
+    return qs.filter(predicate)
+
+
+def jit_relations(actor, jit: JointInvestigationTeam) -> set[str]:
+    """The actor's relations to a JIT, as policy.yaml names them (the Python twin of `_jit_predicates`)."""
+    relations = set()
+    if actor.authority_id in rules.team_authority_ids(jit) or jit.members.filter(user_id=actor.pk, removed_at__isnull=True).exists():
+        relations.add("party")
+    levels = set(jit.participants.filter(admitted_users=actor.pk).values_list("access_level", flat=True)) if actor.pk else set()
+    if ParticipantAccess.FULL in levels:
+        relations.add("admitted_full_access")
+    elif levels:
+        relations.add("admitted_participant")
+    return relations or {"unrelated"}
+
+
+def _jit_predicates(actor) -> dict[str, Q]:
+    current_members = JITMember.objects.filter(jit_id=OuterRef("pk"), removed_at__isnull=True)
+    admitted = JITParticipant.admitted_users.through.objects.filter(jitparticipant__jit_id=OuterRef("pk"), user_id=actor.pk)
+    party = Q(Exists(current_members.filter(user_id=actor.pk)))
+    if actor.authority_id is not None:
+        party |= Q(Exists(JITParty.objects.filter(jit_id=OuterRef("pk"), authority_id=actor.authority_id)))
+        party |= Q(Exists(current_members.filter(authority_id=actor.authority_id)))
+    return {
+        "party": party,
+        "admitted_participant": Q(Exists(admitted.exclude(jitparticipant__access_level=ParticipantAccess.FULL))),
+        "admitted_full_access": Q(Exists(admitted.filter(jitparticipant__access_level=ParticipantAccess.FULL))),
+    }
+
+
+def jit_may(actor, jit: JointInvestigationTeam, action: str) -> bool:
+    return _sees_everything(actor) or actor_may(actor, JIT_KIND, jit_relations(actor, jit), action)
 
 
 def jits_visible_to(actor) -> QuerySet[JointInvestigationTeam]:
-    qs = JointInvestigationTeam.objects.all()
-    if _sees_nothing(actor):
-        return qs.none()
-    if rules.reads_everything(actor):
-        return qs
-    current_members = JITMember.objects.filter(jit_id=OuterRef("pk"), removed_at__isnull=True)
-    admitted = JITParticipant.admitted_users.through.objects.filter(jitparticipant__jit_id=OuterRef("pk"), user_id=actor.pk)
-    predicate = Exists(current_members.filter(user_id=actor.pk)) | Exists(admitted)
-    if actor.authority_id is not None:
-        predicate |= Exists(JITParty.objects.filter(jit_id=OuterRef("pk"), authority_id=actor.authority_id))
-        predicate |= Exists(current_members.filter(authority_id=actor.authority_id))
-    return qs.filter(predicate)
+    return _visible(JointInvestigationTeam.objects.all(), actor, JIT_KIND, _jit_predicates(actor))
 
 
 def jit_get(actor, pk) -> JointInvestigationTeam:
@@ -114,7 +170,10 @@ def jit_access(actor, jit) -> str:
         # The action plan is confidential: roles that only facilitate see the team's work, not its plan.
         return ParticipantAccess.FULL if actor.has_role(*rules.JIT_TEAM_ROLES) else ParticipantAccess.OPERATIONAL
     levels = jit.participants.filter(admitted_users=actor).values_list("access_level", flat=True)
-    return max(levels, key=_ACCESS_RANK.__getitem__, default="none")
+    granted = max(levels, key=_ACCESS_RANK.__getitem__, default="none")
+    if granted == ParticipantAccess.FULL and not actor.has_role(*rules.JIT_TEAM_ROLES):
+        return ParticipantAccess.OPERATIONAL  # the action plan is confidential: facilitators never see it
+    return granted
 
 
 def _require_access(actor, jit, level: str, what: str) -> None:
@@ -165,8 +224,7 @@ def jit_meetings(actor, jit) -> QuerySet[JITMeeting]:
 
 
 # What links to a case (each model has a `case` FK), with the selector saying which of those rows an actor sees.
-# A value is a callable or the dotted path of one; a path that does not import (its app not built yet) keeps that
-# kind of object out of the links and the timeline: deny by default.
+# A value is a callable or its dotted path (the requests and assets apps import this one).
 LINKED_SOURCES: dict[str, str | Callable] = {
     "cases.jointinvestigationteam": "cases.selectors.jits_visible_to",
     "mla.mlarequest": "requests.selectors.mla_requests_visible_to",
@@ -177,10 +235,7 @@ LINKED_SOURCES: dict[str, str | Callable] = {
 def _linked_visible(actor, case) -> dict[str, QuerySet]:
     links = {}
     for object_type, source in LINKED_SOURCES.items():
-        try:
-            visible_to = source if callable(source) else import_string(source)
-        except ImportError:
-            continue
+        visible_to = source if callable(source) else import_string(source)
         links[object_type] = visible_to(actor).filter(case_id=case.pk)
     return links
 

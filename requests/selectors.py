@@ -1,12 +1,13 @@
 """Reads of MLA requests, always through the actor's visibility first.
 
-Who sees a request (one SQL predicate, no per-row checks):
-- every user of the requesting authority;
-- the central authorities of the requesting state once it was submitted, and of the requested state once it was
-  transmitted (the requested side never sees drafts);
-- the executing authority once assigned;
-- a network's contact points, once transmitted, only if it travels through their network;
-- auditors: everything. Superusers: everything (the admin's own rule).
+Who sees a request is the `mla.mlarequest` table of coopcases/accounts/policy.yaml, applied as one SQL predicate:
+each relation below has a predicate, and the actor's roles select the relations that allow `view`:
+- requesting authority: users of the authority that issued it;
+- requesting / requested central authority: central authorities of the requesting state once it was submitted, and
+  of the requested state once it was transmitted (the requested side never sees drafts);
+- executing authority: once assigned;
+- routing network: a network's contact points, once transmitted, only if it travels through their network;
+- auditors: everything. Superusers: everything (the admin's own rule, break-glass only).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopcases.accounts.models import User
+from coopcases.accounts.policy import actor_may, visibility_filter
 from coopcases.accounts.roles import RoleCode
 from coopcases.audit.services import audit_record
 from coopcases.core.exceptions import FieldProblem, NotVisible, ValidationFailed
@@ -33,30 +35,62 @@ from requests.models import Audience, Message, MlaRequest, MlaRequestState, Pers
 _OPEN = (DeadlineState.OPEN, DeadlineState.PAUSED)
 
 
-def _role_exists(actor, code: str) -> Exists:
-    return Exists(User.roles.through.objects.filter(user_id=actor.pk, role__code=code))
-
-
 def _central_authority_country(actor):
     """The country whose central authority the actor belongs to (a subquery; empty when not a central authority)."""
     return Authority.objects.filter(pk=actor.authority_id, kind=AuthorityKind.CENTRAL_AUTHORITY).values("country_id")
 
 
-def visibility_predicate(actor) -> Q:
-    """The visibility rule as one boolean SQL expression over `mla_mlarequest`."""
-    authority_id = actor.authority_id
-    predicate = Q(_role_exists(actor, RoleCode.AUDITOR))
-    if authority_id is not None:
+KIND = "mla.mlarequest"
+
+
+def _central_authority_country_id(actor) -> str | None:
+    authority = actor.authority if actor.authority_id else None
+    return authority.country_id if authority is not None and authority.kind == AuthorityKind.CENTRAL_AUTHORITY else None
+
+
+def mla_request_relations(actor, req: MlaRequest) -> set[str]:
+    """The actor's relations to a request, as policy.yaml names them (the Python twin of `_relation_predicates`)."""
+    relations = set()
+    if actor.authority_id is not None:
+        central_country = _central_authority_country_id(actor)
+        if req.requesting_authority_id == actor.authority_id:
+            relations.add("requesting_authority")
+        if central_country == req.requesting_state_id and req.submitted_at is not None:
+            relations.add("requesting_central_authority")
+        if central_country == req.requested_state_id and req.transmitted_at is not None:
+            relations.add("requested_central_authority")
+        if req.executing_authority_id == actor.authority_id:
+            relations.add("executing_authority")
+    networks = set(actor.contact_point_networks.values_list("pk", flat=True)) if actor.pk else set()
+    if req.channel_network_id in networks and req.transmitted_at is not None:
+        relations.add("routing_network")
+    elif networks:
+        relations.add("other_network")
+    return relations or {"unrelated"}
+
+
+def _relation_predicates(actor) -> dict[str, Q]:
+    predicates = {}
+    if actor.authority_id is not None:
         central_country = _central_authority_country(actor)
-        predicate |= (
-            Q(requesting_authority_id=authority_id)
-            | Q(executing_authority_id=authority_id)
-            | Q(requesting_state_id__in=central_country, submitted_at__isnull=False)
-            | Q(requested_state_id__in=central_country, transmitted_at__isnull=False)
+        predicates.update(
+            requesting_authority=Q(requesting_authority_id=actor.authority_id),
+            requesting_central_authority=Q(requesting_state_id__in=central_country, submitted_at__isnull=False),
+            requested_central_authority=Q(requested_state_id__in=central_country, transmitted_at__isnull=False),
+            executing_authority=Q(executing_authority_id=actor.authority_id),
         )
     networks = User.contact_point_networks.through.objects.filter(user_id=actor.pk).values("network_id")
-    predicate |= Q(_role_exists(actor, RoleCode.NETWORK_CONTACT_POINT), channel_network_id__in=networks, transmitted_at__isnull=False)
-    return predicate
+    predicates["routing_network"] = Q(channel_network_id__in=networks, transmitted_at__isnull=False)
+    return predicates
+
+
+def visibility_predicate(actor) -> Q | None:
+    """The visibility rule as one boolean SQL expression over `mla_mlarequest` (None: every row)."""
+    return visibility_filter(actor, KIND, _relation_predicates(actor))
+
+
+def mla_request_may(actor, req: MlaRequest, action: str) -> bool:
+    return actor_may(actor, KIND, mla_request_relations(actor, req), action)
 
 
 def mla_requests_visible_to(actor, *, base: QuerySet[MlaRequest] | None = None) -> QuerySet[MlaRequest]:
@@ -66,7 +100,8 @@ def mla_requests_visible_to(actor, *, base: QuerySet[MlaRequest] | None = None) 
         return qs.none()
     if actor.is_superuser:
         return qs
-    return qs.filter(visibility_predicate(actor))
+    predicate = visibility_predicate(actor)
+    return qs if predicate is None else qs.filter(predicate)
 
 
 def mla_request_get(*, actor, pk) -> MlaRequest:

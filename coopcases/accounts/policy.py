@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from django.db.models import Q
+from django.utils.module_loading import import_string
 
 from coopcases.accounts.roles import RoleCode
 
@@ -37,6 +39,7 @@ class Kind:
     confidential: tuple[str, ...]
     rules: dict[str, dict[str, frozenset[str]]]  # role -> relation -> actions, "*" expanded
     pending: str | None
+    relations_of: str | None = None  # dotted path of `(actor, obj) -> set of relations`, the kind's permission code
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,9 @@ def _parse(raw: dict) -> Policy:
                 for target in targets:
                     expanded[target] = expanded.get(target, frozenset()) | frozenset(allowed)
             rules[role] = expanded
-        kinds[name] = Kind(name, spec["label"], relations, tuple(spec.get("confidential", ())), rules, spec.get("pending"))
+        kinds[name] = Kind(
+            name, spec["label"], relations, tuple(spec.get("confidential", ())), rules, spec.get("pending"), spec.get("relations_of")
+        )
     return Policy(actions, roles, kinds)
 
 
@@ -102,6 +107,47 @@ def policy_roles(user) -> frozenset[str]:
 
 def actor_may(actor, kind: str, relations: Iterable[str], action: str) -> bool:
     return policy().allows(policy_roles(actor), kind, relations, action)
+
+
+def actor_may_on(actor, obj, action: str) -> bool:
+    """The table's answer for one object: its kind is its model label, its relations come from the kind's code."""
+    kind = policy().kinds[obj._meta.label_lower]
+    return actor_may(actor, kind.name, import_string(kind.relations_of)(actor, obj), action)
+
+
+def visibility_filter(actor, kind: str, predicates: dict[str, Q | Callable[[], Q]]) -> Q | None:
+    """The visibility predicate of a kind: the OR of the SQL predicates of the relations the actor's roles may view.
+
+    `predicates` maps each relation to its predicate, or to a callable building it when it costs a query (called
+    only if the relation is allowed); relations without one, like `unrelated`, match only when every relation is
+    allowed. None means every row (auditors).
+    """
+    allowed = policy().relations_allowing(policy_roles(actor), kind, "view")
+    if allowed == set(policy().kinds[kind].relations):
+        return None
+    predicate = Q(pk__in=[])
+    for relation in allowed & set(predicates):
+        relation_predicate = predicates[relation]
+        predicate |= relation_predicate() if callable(relation_predicate) else relation_predicate
+    return predicate
+
+
+def visible_fields(actor, obj, fields: Iterable[str]) -> list[str]:
+    """`fields` without the kind's confidential ones unless the actor may `view_confidential` this object."""
+    kind = policy().kinds.get(obj._meta.label_lower)
+    if kind is None or not kind.confidential or actor_may_on(actor, obj, "view_confidential"):
+        return list(fields)
+    return [field for field in fields if field not in kind.confidential]
+
+
+def redact_confidential(actor, obj, data: dict) -> dict:
+    """A copy of `data` (a serialised `obj`) without the confidential keys the actor may not see.
+
+    For the API and the web: call after the visibility check, before the data leaves. Reads that keep confidential
+    fields are still recorded with a purpose (`audit_view`).
+    """
+    kept = set(visible_fields(actor, obj, data))
+    return {key: value for key, value in data.items() if key in kept}
 
 
 def render_markdown(source: Policy | None = None) -> str:

@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import models, transaction
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 
 from coopcases.audit.models import RetentionPolicy
 from coopcases.audit.services import audit_record
+from coopcases.events.models import Event
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,18 @@ _handlers: dict[str, RetentionHandler] = {}
 def register_retention_handler(handler: RetentionHandler) -> RetentionHandler:
     _handlers[handler.object_type] = handler
     return handler
+
+
+def closed_before(qs: models.QuerySet, *, closed_state: str, cutoff: datetime) -> models.QuerySet:
+    """Records of `qs` in `closed_state` whose last move into it (their status-history event) is before `cutoff`.
+
+    The closure date comes from the event log, which every workflow writes in the transition's transaction, so the
+    domain tables need no column of their own; a record reopened and closed again counts from its last closure.
+    """
+    closures = Event.objects.filter(
+        object_type=qs.model._meta.label_lower, object_id=Cast(OuterRef("pk"), CharField()), to_state=closed_state
+    )
+    return qs.filter(Exists(closures.filter(at__lt=cutoff))).exclude(Exists(closures.filter(at__gte=cutoff)))
 
 
 def retention_handler(object_type: str) -> RetentionHandler | None:

@@ -55,11 +55,6 @@ def test_the_timeline_shows_only_what_the_actor_may_see(team, linked):
     assert len(selectors.case_timeline(team.case, team.auditor)) == 7
 
 
-def test_a_linked_kind_without_a_visibility_selector_is_kept_out(team, linked, monkeypatch):
-    monkeypatch.setitem(selectors.LINKED_SOURCES, "mla.mlarequest", "requests.selectors.no_such_selector")
-    assert "mla.mlarequest" not in {e.object_type for e in selectors.case_timeline(team.case, team.es_user)}
-
-
 def test_the_timeline_of_an_invisible_case_is_not_found(team, linked):
     with pytest.raises(NotVisible):
         selectors.case_timeline(team.case, team.outsider)

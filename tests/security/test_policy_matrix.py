@@ -8,6 +8,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.utils.module_loading import import_string
 
 from coopcases.accounts.policy import POLICY_PATH, _parse, policy, registered_kinds, render_markdown
 from tests.security import policy_registrations  # noqa: F401 (registers the kinds)
@@ -40,14 +42,20 @@ def test_every_kind_in_force_has_registered_checks():
     assert not missing, f"kinds in policy.yaml without checks in tests/security/policy_registrations.py: {missing}"
 
 
-@pytest.mark.parametrize("kind", [k.name for k in POLICY.kinds.values() if k.pending])
-def test_a_pending_kind_is_wired_as_soon_as_its_app_has_selectors(kind):
-    package = POLICY.kinds[kind].pending
-    assert importlib.util.find_spec(f"{package}.selectors") is None, (
-        f"{package} now has selectors: register {kind} in tests/security/policy_registrations.py "
-        f"(scenario, can_view, can_do calling its permission code) and remove `pending` from policy.yaml"
-    )
-    assert kind not in registered_kinds(), f"{kind} is registered: remove its `pending` mark"
+def test_a_pending_kind_is_wired_as_soon_as_its_app_has_selectors():
+    for kind in (k for k in POLICY.kinds.values() if k.pending):
+        assert importlib.util.find_spec(f"{kind.pending}.selectors") is None, (
+            f"{kind.pending} now has selectors: register {kind.name} in tests/security/policy_registrations.py "
+            f"(scenario, can_view, can_do calling its permission code) and remove `pending` from policy.yaml"
+        )
+        assert kind.name not in registered_kinds(), f"{kind.name} is registered: remove its `pending` mark"
+
+
+def test_every_kind_in_force_names_its_permission_code_and_model():
+    for kind in POLICY.kinds.values():
+        if not kind.pending:
+            assert apps.get_model(kind.name)._meta.label_lower == kind.name
+            assert callable(import_string(kind.relations_of)), kind.name
 
 
 def test_auditors_change_nothing_and_read_everything():

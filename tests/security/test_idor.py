@@ -1,0 +1,127 @@
+"""IDOR: every API route, walked with another authority's object ids in the URL and in payload references.
+
+The routes come from the URL resolver (tests/security/idor.py), so an endpoint added later is walked without
+touching this file. The caller is a user of an unrelated authority holding every working role and every scope:
+whatever it reaches of the other authority's objects is a leak. Expected: 404 for ids in URLs; for references in
+a payload, 400 naming the field (or 404).
+"""
+
+import secrets
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+from rest_framework.test import APIClient
+
+from coopcases.accounts.roles import RoleCode
+from networks.models import Authority
+from tests.assets.factories import AssetFactory, OrderFactory
+from tests.cases.factories import CaseFactory, JITFactory
+from tests.factories import UserFactory
+from tests.requests.factories import build_world, complete_draft
+from tests.security.idor import WRITE_METHODS, api_routes, payload_references
+
+WORKING_ROLES = [RoleCode.LIAISON_MAGISTRATE, RoleCode.CENTRAL_AUTHORITY_OFFICER, RoleCode.EXECUTING_AUTHORITY_OFFICER,
+                 RoleCode.NETWORK_CONTACT_POINT, RoleCode.SERVICE_ACCOUNT]
+
+
+class Foreign:
+    """Objects of Peruvian and Spanish authorities, built on demand by model label."""
+
+    def __init__(self):
+        self.world = build_world()
+        self._built = {}
+        pe, es = self.world.authorities["pe-fecor"], self.world.authorities["es-anticorrupcion"]
+        self.builders = {
+            "mla.mlarequest": lambda: complete_draft(self.world, "PE"),
+            "cases.case": lambda: CaseFactory(lead_authority=pe, participating_authorities=[es]),
+            "cases.jointinvestigationteam": lambda: JITFactory(case=self.get("cases.case"), parties=[pe, es]),
+            "assets.asset": lambda: AssetFactory(case=self.get("cases.case")),
+            "assets.assetorder": lambda: OrderFactory(asset=self.get("assets.asset")),
+        }
+
+    def knows(self, label) -> bool:
+        return label in self.builders
+
+    def get(self, label):
+        if label not in self._built:
+            self._built[label] = self.builders[label]()
+        return self._built[label]
+
+
+@pytest.fixture
+def foreign(db):
+    return Foreign()
+
+
+@pytest.fixture
+def outsider(foreign):
+    """A user of an unrelated authority with every working role, and an API client holding every scope."""
+    authority = Authority.objects.create(code="zz-outsider", name="Outsider prosecution", country_id="UY", kind="prosecution", source="test")
+    user = UserFactory(authority=authority, roles=WORKING_ROLES)
+    token = secrets.token_urlsafe(24)
+    AccessToken.objects.create(
+        user=user, token=token, scope=" ".join(settings.OAUTH2_PROVIDER["SCOPES"]), expires=timezone.now() + timedelta(hours=1)
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return user, client
+
+
+def _send(client, method, url, data=None):
+    return getattr(client, method)(url, data or {}, format="json") if method in WRITE_METHODS else getattr(client, method)(url)
+
+
+@pytest.mark.urls("tests.security.idor_urls")
+def test_the_walker_finds_router_and_hand_written_routes_under_the_api_only(db):
+    routes = {r.name: r for r in api_routes()}
+    assert set(routes) == {"v1:authorities-list", "v1:authorities-detail", "v1:case-members"}
+    assert routes["v1:authorities-detail"].parameters == ("pk",)
+    assert routes["v1:authorities-detail"].models == {"pk": "networks.authority"}
+    assert routes["v1:authorities-list"].methods == {"get": "list", "post": "create"}
+    assert routes["v1:case-members"].models == {"case_pk": "cases.case"}
+    references = payload_references(routes["v1:authorities-list"], "post", UserFactory())
+    assert {name: label for name, (_field, label) in references.items()} == {"country": "networks.country"}
+
+
+def test_every_route_answers_404_for_another_authoritys_ids_in_the_url(foreign, outsider):
+    _user, client = outsider
+    leaks, unknown = [], []
+    for route in api_routes():
+        if not route.parameters:
+            continue
+        missing = [p for p, label in route.models.items() if label is None or not foreign.knows(label)]
+        if missing:
+            unknown.append(f"{route.template}: {[(p, route.models[p]) for p in missing]}")
+            continue
+        try:
+            url = reverse(route.name, kwargs={p: str(foreign.get(label).pk) for p, label in route.models.items()})
+        except NoReverseMatch as exc:
+            unknown.append(f"{route.template}: {exc}")
+            continue
+        for method in route.methods:
+            response = _send(client, method, url)
+            if response.status_code != 404:
+                leaks.append(f"{method.upper()} {url} -> {response.status_code}")
+    assert not unknown, f"routes whose parameters the IDOR suite cannot fill (add to PARENT_PARAMETERS / Foreign): {unknown}"
+    assert not leaks, f"another authority's objects reached: {leaks}"
+
+
+def test_payload_references_to_another_authoritys_objects_are_refused(foreign, outsider):
+    user, client = outsider
+    leaks = []
+    for route in api_routes():
+        if route.parameters:
+            continue
+        for method in (m for m in route.methods if m in WRITE_METHODS):
+            for name, (field, label) in payload_references(route, method, user).items():
+                if not foreign.knows(label):
+                    continue
+                response = _send(client, method, reverse(route.name), {name: field.to_representation(foreign.get(label))})
+                named = [p.get("name") for p in response.json().get("invalid_params", [])] if response.status_code == 400 else []
+                if response.status_code != 404 and name not in named:
+                    leaks.append(f"{method.upper()} {route.template} {name}={label} -> {response.status_code} {named}")
+    assert not leaks, f"payload references to another authority's objects accepted: {leaks}"
