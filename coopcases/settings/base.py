@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "coopcases.notifications",
     "coopcases.api",
     "coopcases.web",
+    # -- bench (issue 10): load-data generator and benchmark harness, `make bench` --
+    "coopcases.bench",
+    # -- end bench --
 ]
 
 MIDDLEWARE = [
