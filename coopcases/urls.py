@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,3 +21,8 @@ urlpatterns = [
     path("assets/", include("assets.urls")),
     path("", include("coopcases.web.urls")),
 ]
+
+# -- bench (issue 10): the benchmark's fallback list/detail, only with BENCH_ENDPOINTS=true --
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.insert(0, path("bench/api/", include("coopcases.bench.urls")))
+# -- end bench --
