@@ -45,6 +45,7 @@ class MlaRequestRowSerializer(serializers.Serializer):
 
 class MlaRequestList(generics.ListAPIView):
     serializer_class = MlaRequestRowSerializer
+    scope_family = "requests"
 
     def get_queryset(self):
         qs = mla_requests_visible_to(self.request.user).only(*[f for f in FIELDS if not f.endswith(("_state", "_authority"))],
@@ -68,6 +69,7 @@ class MlaRequestList(generics.ListAPIView):
 
 class MlaRequestDetail(generics.RetrieveAPIView):
     serializer_class = MlaRequestRowSerializer
+    scope_family = "requests"
 
     def get_object(self):
         try:

@@ -78,7 +78,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--list-url", default="/api/v1/mla-requests/")
         parser.add_argument("--detail-url", default="/api/v1/mla-requests/{id}/")
-        parser.add_argument("--approve-url", default="", help="POST URL of the approve transition, {id} templated; empty: in-process")
+        parser.add_argument("--approve-url", default="/api/v1/mla-requests/{id}/transitions/",
+                            help="POST URL of the transitions, {id} templated; used over HTTP when the API list answers, else in-process")
         parser.add_argument("--clients", default="1,8,32")
         parser.add_argument("--duration", type=int, default=10, help="Seconds per hey run")
         parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (application and baseline alike)")
@@ -284,16 +285,17 @@ class Command(BaseCommand):
         client = Client(HTTP_AUTHORIZATION=self.auth)
         list_url = self.results["endpoints"]["list_url"]
         counts = {}
+        client.get(list_url, {"page_size": 1})  # warm the per-process caches (content types), as a running worker has them
         for label, params in (("list_1_row", {"page_size": 1}), ("list_100_rows", {"page_size": 100})):
             with CaptureQueriesContext(connection) as ctx:
                 response = client.get(list_url, {"state": self.state, "requested_state": self.requested_state, **params})
             counts[label] = {"queries": len(ctx.captured_queries), "status": response.status_code,
-                             "rows": len(response.json().get("results", [])) if response.status_code == 200 else 0}
+                             "rows": len(response.json().get("results", [])) if response.status_code == 200 else 0,
+                             "sql": [q["sql"][:300] for q in ctx.captured_queries]}
         detail_path = self.urls["detail"].removeprefix(self.base)
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(detail_path)
         counts["detail"] = {"queries": len(ctx.captured_queries), "status": response.status_code}
-        counts["list_100_sql"] = [q["sql"][:400] for q in ctx.captured_queries]
         return counts
 
     def _explain_list(self) -> str:
@@ -320,25 +322,39 @@ class Command(BaseCommand):
         errors: list[str] = []
         lock = threading.Lock()
         jobs_iter = iter(jobs)
+        over_http = self.results["endpoints"]["measured"] == "api"
+        tokens = {o.pk: f"Bearer {self._token(o)}" for o in officers} if over_http else {}
+
+        def take():
+            with lock:
+                return next(jobs_iter, None)
+
+        def approve_in_process(pk, approver):
+            with acting("api"):
+                mla_request_transition(pk=pk, action="approve", actor=approver)
 
         def work():
             from django.db import connections
 
+            http = httpx.Client(timeout=60) if over_http else None
             try:
-                while True:
-                    with lock:
-                        job = next(jobs_iter, None)
-                    if job is None:
-                        return
+                while (job := take()) is not None:
                     pk, approver = job
                     t0 = time.perf_counter()
                     try:
-                        with acting("api"):
-                            mla_request_transition(pk=pk, action="approve", actor=approver)
+                        if http is None:
+                            approve_in_process(pk, approver)
+                        else:
+                            response = http.post(self.base + self.opts["approve_url"].format(id=pk), json={"action": "approve"},
+                                                 headers={"Authorization": tokens[approver.pk], "Idempotency-Key": secrets.token_hex(16)})
+                            if response.status_code >= 300:
+                                errors.append(f"{response.status_code} {response.text[:150]}")
                     except Exception as exc:  # noqa: BLE001 (counted and reported, the run goes on)
                         errors.append(repr(exc)[:200])
                     latencies.append((time.perf_counter() - t0) * 1000)
             finally:
+                if http is not None:
+                    http.close()
                 connections.close_all()
 
         threads = [threading.Thread(target=work) for _ in range(self.opts["approval_threads"])]
@@ -353,8 +369,8 @@ class Command(BaseCommand):
         outbox = Event.objects.filter(event_type="mla_request.approve", object_id__in=[str(j[0]) for j in jobs])
         latencies.sort()
         return {
-            "how": "in-process service call (mla_request_transition), threads against PostgreSQL; "
-                   "on-commit dispatch to the Celery worker through Redis",
+            "how": ("HTTP POST …/transitions/ {action: approve} with each officer's bearer token" if over_http
+                    else "in-process service call (mla_request_transition)") + "; on-commit dispatch to the Celery worker",
             "threads": self.opts["approval_threads"], "attempted": len(jobs), "approved": approved, "errors": len(errors),
             "error_sample": errors[:3], "p50": round(statistics.median(latencies), 2) if latencies else None,
             "p95": round(latencies[int(len(latencies) * 0.95) - 1], 2) if latencies else None,
