@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
@@ -115,6 +115,7 @@ class Command(BaseCommand):
             self._endpoints()
             self._reads()
             self.results["query_counts"] = self._query_counts()
+            self.results["in_process"] = self._in_process()
             self.results["explain_list"] = self._explain_list()
             if "approve" not in self.skip:
                 self.results["approve"] = self._approve()
@@ -249,6 +250,9 @@ class Command(BaseCommand):
         ours = httpx.get(self.urls["list"], headers={"Authorization": self.auth}, timeout=30).json()
         raw = httpx.get(self.urls["raw_list"], timeout=30).json()
         same = [r["id"] for r in ours["results"]] == [r["id"] for r in raw["results"]]
+        ours_fields = set(ours["results"][0]) if ours["results"] else set()
+        raw_fields = set(raw["results"][0]) if raw["results"] else set()
+        self.results["baseline_field_difference"] = sorted(ours_fields ^ raw_fields)
         self.results["endpoints"] = {"measured": measured, "list_url": list_url, "detail_url": detail_url, "urls": self.urls,
                                      "actor": self.actor.username, "filters": filters, "deep_page": self.deep_note,
                                      "baseline_same_rows": same, "page_rows": len(ours["results"])}
@@ -297,6 +301,33 @@ class Command(BaseCommand):
             response = client.get(detail_path)
         counts["detail"] = {"queries": len(ctx.captured_queries), "status": response.status_code}
         return counts
+
+    def _in_process(self, repeat: int = 40) -> dict:
+        """The same two pages without HTTP, one after the other in this process: medians and their ratio."""
+        from coopcases.bench import rawapp
+
+        client = Client(HTTP_AUTHORIZATION=self.auth)
+        path = self.urls["list"].removeprefix(self.base)
+        raw_query = self.urls["raw_list"].split("?", 1)[1]
+
+        def ours():
+            client.get(path)
+
+        def raw():
+            b"".join(rawapp.application({"QUERY_STRING": raw_query}, lambda status, headers: None))
+
+        timings = {}
+        for name, call in (("raw", raw), ("ours", ours)):
+            call()
+            samples = []
+            with override_settings(DEBUG=False):  # as in production: no query log
+                for _ in range(repeat):
+                    t0 = time.perf_counter()
+                    call()
+                    samples.append((time.perf_counter() - t0) * 1000)
+            timings[name] = round(statistics.median(samples), 2)
+        timings["ratio"] = round(timings["ours"] / timings["raw"], 1) if timings["raw"] else None
+        return timings
 
     def _explain_list(self) -> str:
         qs = mla_requests_visible_to(self.actor).filter(state=self.state, requested_state_id=self.requested_state).order_by("-id")[:51]
@@ -426,6 +457,8 @@ class Command(BaseCommand):
             w(f"approve end to end ({a['threads']} threads): {a['approved']}/{a['attempted']} approved, {a['errors']} errors, "
               f"p50 {a['p50']} ms, p95 {a['p95']} ms, {a['per_second']}/s; +{a['event_rows']} events, +{a['audit_rows']} audit rows, "
               f"outbox {a['outbox_dispatched']}/{a['outbox_rows']} dispatched by the worker")
+        ip = r["in_process"]
+        w(f"in process (no HTTP), list page median: ours {ip['ours']} ms, raw {ip['raw']} ms, ratio {ip['ratio']}×")
         q = r["query_counts"]
         w(f"queries: list 1 row {q['list_1_row']['queries']}, list 100 rows {q['list_100_rows']['queries']}, detail {q['detail']['queries']}")
         if "sweep" in r:
