@@ -48,5 +48,27 @@ messages: venv
 	$(PY) manage.py makemessages -l es -l pt -l fr --no-obsolete $(foreach d,.venv var tests artifacts node_modules,-i "$(d)/*")
 	$(PY) manage.py compilemessages --ignore ".venv/*"
 
+# -- bench (issue 10): generated data on its own database, the real stack, hey; docs/benchmarks.md --
+BENCH_REQUESTS ?= 100000
+BENCH_SEED ?= 1
+BENCH_PG ?= postgres://postgres:postgres@127.0.0.1:5432
+BENCH_DB ?= coop_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/4
+BENCH_PLOT ?= var/bench/latency.png
+BENCH_ARGS ?=
+BENCH_ENV = DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) REDIS_URL=$(BENCH_REDIS_URL) DJANGO_SETTINGS_MODULE=coopcases.settings.dev BENCH_ENDPOINTS=true
+
+## bench: BENCH_REQUESTS=1000000 for full size; BENCH_REUSE=1 keeps an already generated $(BENCH_DB)
+bench: venv
+	@command -v hey >/dev/null || { echo "hey is missing: apt-get install -y hey"; exit 1; }
+	@if [ -z "$(BENCH_REUSE)" ]; then \
+	  psql $(BENCH_PG)/postgres -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)" && \
+	  $(BENCH_ENV) $(PY) manage.py migrate --noinput -v 0 && \
+	  $(BENCH_ENV) $(PY) manage.py load_reference_data -v 0 && \
+	  $(BENCH_ENV) $(PY) manage.py generate_load_data --requests $(BENCH_REQUESTS) --seed $(BENCH_SEED); \
+	fi
+	$(BENCH_ENV) $(PY) manage.py run_bench --plot $(BENCH_PLOT) $(BENCH_ARGS)
+# -- end bench --
+
 clean:
 	rm -rf var/ artifacts/

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -26,3 +27,8 @@ urlpatterns = [
 # API (owner: api): unrouted URLs and crashes under /api/ answer problem+json too.
 handler404 = "coopcases.api.errors.handler404"
 handler500 = "coopcases.api.errors.handler500"
+
+# -- bench (issue 10): the benchmark's fallback list/detail, only with BENCH_ENDPOINTS=true --
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.insert(0, path("bench/api/", include("coopcases.bench.urls")))
+# -- end bench --

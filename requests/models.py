@@ -162,8 +162,9 @@ class MlaRequest(TimeStamped, Versioned):
         ]
         indexes = [
             models.Index(fields=["state", "-updated_at"], name="mla_state_updated_idx"),
-            models.Index(fields=["requested_state", "state"], name="mla_requested_state_idx"),
-            models.Index(fields=["requesting_state", "state"], name="mla_requesting_state_idx"),
+            # Keyset lists filtered by state pair and state walk these in id order and stop after one page (bench).
+            models.Index(fields=["requested_state", "state", "-id"], name="mla_requested_state_id_idx"),
+            models.Index(fields=["requesting_state", "state", "-id"], name="mla_requesting_state_id_idx"),
             models.Index(fields=["requesting_authority", "-updated_at"], name="mla_requesting_auth_idx"),
             models.Index(fields=["requested_central_authority", "state"], name="mla_requested_ca_idx"),
             models.Index(fields=["reference"], name="mla_reference_idx"),

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,11 +124,12 @@ def with_deadlines(qs: QuerySet[MlaRequest], now: datetime | None = None) -> Que
         content_type=ContentType.objects.get_for_model(MlaRequest), object_id=Cast(OuterRef("pk"), CharField()), state__in=_OPEN
     )
     late_before_transmission = Q(transmitted_at__isnull=True, requested_due_date__isnull=False, requested_due_date__lt=timezone.localdate(now))
+    # A scalar subquery probed per row, not EXISTS: inside this OR PostgreSQL turns EXISTS into a hashed subplan
+    # that reads every overdue clock of every request for each page (grows with the table; docs/benchmarks.md).
+    first_overdue_clock = Subquery(clocks.filter(state=DeadlineState.OPEN, due_at__lt=now).values("pk")[:1])
     return qs.annotate(
         next_due_at=Subquery(clocks.order_by("due_at").values("due_at")[:1]),
-        overdue=ExpressionWrapper(
-            Q(Exists(clocks.filter(state=DeadlineState.OPEN, due_at__lt=now))) | late_before_transmission, output_field=BooleanField()
-        ),
+        overdue=ExpressionWrapper(Q(IsNull(first_overdue_clock, False)) | late_before_transmission, output_field=BooleanField()),
     )
 
 

@@ -64,7 +64,13 @@ INSTALLED_APPS = [
     "coopcases.notifications",
     "coopcases.api",
     "coopcases.web",
+    # -- bench (issue 10): load-data generator and benchmark harness, `make bench` --
+    "coopcases.bench",
+    # -- end bench --
 ]
+# -- bench (issue 10) --
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False, "Mount the benchmark's fallback MLA request list under /bench/api/ (make bench only)")
+# -- end bench --
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
