@@ -20,3 +20,6 @@ urlpatterns = [
     path("assets/", include("assets.urls")),
     path("", include("coopcases.web.urls")),
 ]
+
+# --- Reliability (owner: faults; docs/reliability.md): a lost database answers 503 problem+json, not a 500 page.
+handler500 = "coopcases.core.unavailable.server_error"

@@ -310,3 +310,9 @@ DEADLINE_EXPIRY_HANDLERS: list[str] = []
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15, "Seconds a partner endpoint has to answer a webhook")
 # httpx logs every request at INFO; each webhook attempt is already in the delivery log (WebhookAttempt).
 LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
+
+# --- Reliability (owner: faults; docs/reliability.md) -----------------------------------------------------------
+# A persistent connection that died while idle (PostgreSQL restarted, failed over) is dropped before use.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Database errors raised by views answer 503 problem+json with Retry-After (coopcases.core.unavailable).
+MIDDLEWARE += ["coopcases.core.unavailable.DatabaseUnavailableMiddleware"]
