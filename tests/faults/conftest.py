@@ -137,6 +137,14 @@ def fresh_db(pg, django_db_blocker):
     settings_dict.update(saved)
 
 
+def reset_publishing(app) -> None:
+    """Forget the pooled broker connections (kombu keeps producer pools per connection, process-wide)."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool, app.amqp._producer_pool = None, None
+
+
 @pytest.fixture
 def broker(redis_server, monkeypatch):
     """This process publishes to the test's own redis-server (empty at the start of each test)."""
@@ -145,14 +153,12 @@ def broker(redis_server, monkeypatch):
 
     subprocess.run(["redis-cli", "-p", str(redis_server.port), "FLUSHALL"], capture_output=True, timeout=10)
     saved_url, saved_options = app.conf.broker_url, dict(app.conf.broker_transport_options)
-    app.pool.force_close_all()
-    app._pool, app.amqp._producer_pool = None, None
+    reset_publishing(app)
     app.conf.broker_url = redis_server.url
     app.conf.broker_transport_options = {**saved_options, "global_keyprefix": "", "socket_connect_timeout": 2}
     monkeypatch.setattr(enqueue_module, "_paused_until", 0.0)
     yield redis_server
-    app.pool.force_close_all()
-    app._pool, app.amqp._producer_pool = None, None
+    reset_publishing(app)
     app.conf.broker_url, app.conf.broker_transport_options = saved_url, saved_options
 
 

@@ -3,7 +3,7 @@ visibility rule for partners yet, and a strict check refuses object types withou
 
 from coopcases.notifications import recipients
 
-PARTNER_VISIBLE = ("mla.mlarequest",)
+PARTNER_VISIBLE = ("mla.mlarequest", "cases.case")
 
 
 def allow_partner_visibility() -> None:

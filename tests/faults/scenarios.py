@@ -18,6 +18,7 @@ from coopcases.events.models import Event
 from coopcases.notifications.models import DeliveryStatus, WebhookDelivery
 from coopcases.notifications.tasks import deliver_webhook
 from coopcases.notifications.webhooks import LEASE, webhooks_due
+from tests.cases.factories import CaseFactory
 from tests.notifications.factories import open_deadline, subscribe
 
 
@@ -29,8 +30,9 @@ def partner_subscription(url: str, event_types=("deadline.*", "mla_request.*")):
 
 
 def due_deadlines(count: int) -> list[Deadline]:
-    now = timezone.now()
-    return [open_deadline(now=now, due_in=timedelta(hours=10), offsets=[24]) for _ in range(count)]
+    """Deadlines of one case whose single reminder (24 h before, due in 10 h) is due now."""
+    now, case = timezone.now(), CaseFactory()
+    return [open_deadline(now=now, due_in=timedelta(hours=10), offsets=[24], subject=case) for _ in range(count)]
 
 
 def expire_leases(*, via_broker: bool = True) -> int:
