@@ -107,3 +107,30 @@ def pump(until, *, timeout: float, tick, interval: float = 1.0) -> None:
         time.sleep(interval)
     if not until():
         raise AssertionError(f"not settled within {timeout}s")
+
+
+# -- MLA requests: a short walk every request can take, and who takes each step ----------------------------------
+
+WALK = [
+    ("submit", "magistrate:pe-fecor"),
+    ("approve", "ca:pe-fn"),
+    ("transmit", "ca:pe-fn"),
+    ("acknowledge", "ca:es-mjusticia"),
+]
+
+
+def mla_world(drafts: int):
+    """The reference world of tests/requests and `drafts` complete drafts, with the actors of WALK created."""
+    from tests.requests.factories import build_world, complete_draft
+
+    world = build_world()
+    for _action, who in WALK:
+        world.user(who)
+    return world, [complete_draft(world) for _ in range(drafts)]
+
+
+def step(world, req_pk: int, index: int):
+    from requests.services import mla_request_transition
+
+    action, who = WALK[index]
+    return mla_request_transition(pk=req_pk, action=action, actor=world.user(who), reason="fault test")
