@@ -119,8 +119,9 @@ _names = itertools.count(1)
 
 
 @pytest.fixture
-def fresh_db(pg, django_db_blocker):
-    """A new database copied from the template; this process's Django connections point at it for the test."""
+def fresh_db(pg, broker, django_db_blocker):
+    """A new database copied from the template; this process's Django connections point at it for the test, and
+    what it publishes goes to the test's own redis-server (never the machine's)."""
     name = f"coop_faults_{os.getpid()}_{next(_names)}"
     pg.create_database(name, template=TEMPLATE_DB)
     for conn in connections.all():
