@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from coopcases.deadlines.models import Deadline, DeadlineReminder
-from coopcases.deadlines.sweeps import EVENT_REMINDER
+from coopcases.deadlines.sweeps import EVENT_MISSED, EVENT_REMINDER
 from coopcases.events.dispatch import PENDING_GRACE
 from coopcases.events.enqueue import enqueue
 from coopcases.events.models import Event
@@ -78,14 +78,21 @@ def ledger(receiver, event_filter) -> Ledger:
 
 
 def reminders_once(deadline_ids) -> tuple[list, list]:
-    """(deadlines without a reminder, deadlines with more than one) — events and reminder rows both counted."""
+    """(deadlines without their reminder, deadlines with more than one reminder or escalation): events and rows."""
     events = Counter(
         int(object_id) for object_id in
         Event.objects.filter(event_type=EVENT_REMINDER, object_type="deadlines.deadline").values_list("object_id", flat=True)
     )
-    rows = Counter(DeadlineReminder.objects.filter(deadline_id__in=deadline_ids).values_list("deadline_id", flat=True))
+    rows = Counter(
+        DeadlineReminder.objects.filter(deadline_id__in=deadline_ids, offset_hours__gte=0).values_list("deadline_id", flat=True)
+    )
+    # A deadline whose due moment passed during a long simulated outage is also escalated: once.
+    escalations = Counter(
+        int(object_id) for object_id in
+        Event.objects.filter(event_type=EVENT_MISSED, object_type="deadlines.deadline").values_list("object_id", flat=True)
+    )
     missing = [d for d in deadline_ids if events[d] == 0 or rows[d] == 0]
-    doubled = [d for d in deadline_ids if events[d] > 1 or rows[d] > 1]
+    doubled = [d for d in deadline_ids if events[d] > 1 or rows[d] > 1 or escalations[d] > 1]
     return missing, doubled
 
 
