@@ -181,7 +181,7 @@ def run_scenario(plan, *, world, receiver, broker, pg, clock, monkeypatch, setti
 
     if plan["outage"] != "none":
         receiver.mode = "fail" if plan["outage"] == "5xx" else "slow"
-        receiver.delay = settings.WEBHOOK_TIMEOUT_SECONDS + 0.3
+        receiver.delay = settings.WEBHOOK_TIMEOUT_SECONDS + 0.1
     inject(monkeypatch, plan["faults"])
     restart_at = plan["faults"].rng.randint(1, 6) if plan["pg_restart"] else None
     for beat_number in range(MAX_BEATS):
@@ -216,7 +216,7 @@ def run_scenario(plan, *, world, receiver, broker, pg, clock, monkeypatch, setti
 def test_random_fault_combinations_lose_and_double_nothing(pg, fresh_db, broker, receiver, partner_visibility, clock, monkeypatch, settings):
     from tests.faults.scenarios import mla_world
 
-    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.1
     webhooks._per_thread.__dict__.clear()  # clients are built with the timeout
     world, _ = mla_world(0)
     only = os.environ.get("FAULT_SEED")
