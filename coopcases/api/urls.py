@@ -22,6 +22,6 @@ v1 += [path("", include(name)) for name in RESOURCE_MODULES]
 
 urlpatterns = [
     path("v1/", include((v1, "v1"), namespace="v1")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
