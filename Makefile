@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/coopcases
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv run test lint check schema messages bench faults clean
+.PHONY: venv run test lint check schema messages bench faults soak clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,18 @@ bench: venv
 	fi
 	$(BENCH_ENV) $(PY) manage.py run_bench --plot $(BENCH_PLOT) $(BENCH_ARGS)
 # -- end bench --
+
+# --- Reliability (owner: faults; docs/reliability.md) ----------------------------------------------------------
+## faults: the long fault suite (own PostgreSQL and redis-server per run; ~200 fault-matrix scenarios, long
+## Hypothesis profile, sqlmap and the soak). `make test` runs its quick subset.
+faults: venv
+	FAULTS=long DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(PY) -m pytest -n 0 -q tests/faults
+
+## soak: only the 10-minute steady-load soak (figures in docs/benchmarks.md, section "Soak")
+soak: venv
+	FAULTS=long DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(PY) -m pytest -n 0 -q tests/faults/test_soak.py
 
 clean:
 	rm -rf var/ artifacts/

@@ -24,7 +24,7 @@ urlpatterns = [
     path("", include("coopcases.web.urls")),
 ]
 
-# API (owner: api): unrouted URLs and crashes under /api/ answer problem+json too.
+# Unrouted URLs and crashes under /api/ answer problem+json too; a lost database answers 503 everywhere.
 handler404 = "coopcases.api.errors.handler404"
 handler500 = "coopcases.api.errors.handler500"
 

@@ -5,6 +5,8 @@ One handler maps them all: domain errors raised by services (`coopcases.core.exc
 authentication, permission and throttling errors (with `Retry-After`). Views never build error bodies themselves.
 """
 
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found, server_error
@@ -13,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from coopcases.core.exceptions import DomainError
+from coopcases.core.unavailable import DATABASE_ERRORS, database_unavailable
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://coopcases.example/problems/"
@@ -107,7 +110,9 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
-    """A bug: problem+json under /api/ (no details leak), the site's page elsewhere."""
+    """A lost database: 503 problem+json everywhere. A bug: problem+json under /api/ (no details leak), the site's page elsewhere."""
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable()
     if request.path.startswith("/api/"):
         return _plain_problem(500, "ServerError", "Something went wrong on our side; it has been logged.", "server_error")
     return server_error(request)

@@ -317,6 +317,12 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15, "Seconds a part
 # httpx logs every request at INFO; each webhook attempt is already in the delivery log (WebhookAttempt).
 LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
 
+# --- Reliability (owner: faults; docs/reliability.md) -----------------------------------------------------------
+# A persistent connection that died while idle (PostgreSQL restarted, failed over) is dropped before use.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Database errors raised by views answer 503 problem+json with Retry-After (coopcases.core.unavailable).
+MIDDLEWARE += ["coopcases.core.unavailable.DatabaseUnavailableMiddleware"]
+
 # --- API plumbing (owner: api; docs/api.md) -------------------------------------------------------------------
 # Scopes are `<family>:read|write` (coopcases.api.scopes); each client may obtain only the scopes its ApiClient row
 # grants, and a revoked client gets no token. JSON only (multipart where a view uploads files); strict filters.
