@@ -1,5 +1,7 @@
 from io import StringIO
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 
 from coopcases.settings import base
@@ -17,3 +19,10 @@ def test_env_table_lists_every_declared_variable_with_production_defaults():
     assert "smtp.EmailBackend" in table["EMAIL_BACKEND"]  # not dev's console default
     assert "sqlite:///./var/" in table["DATABASE_URL"]  # no machine-specific path
     assert secret_before == base.SECRET_KEY  # the throwaway key used to import prod did not stick
+
+
+def test_the_readme_configuration_table_is_the_env_table():
+    out = StringIO()
+    call_command("env_table", stdout=out)
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    assert out.getvalue().strip() in readme, "README.md is stale: paste `manage.py env_table` into its Configuration section"
