@@ -112,3 +112,10 @@ class JITTransitionSerializer(TransitionRequestSerializer):
     """Amendments are requested and brought into force by filing and signing them, not here."""
 
     action = serializers.ChoiceField(choices=sorted(set(JIT_WORKFLOW.transitions) - JIT_SERVICE_ONLY_ACTIONS))
+
+
+class JITSignatureSerializer(StrictSerializer):
+    """The caller's authority signs (the agreement while signature is pending, or the pending amendment)."""
+
+    signatory = serializers.CharField(max_length=200, help_text="Name and function of the person who signed")
+    signed_on = PlausibleDateField(required=False, help_text="Defaults to today (never in the future)")

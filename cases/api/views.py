@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 
 from cases import selectors, services
 from cases.api import serializers as s
@@ -64,6 +65,7 @@ class CaseViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet):
     create=extend_schema(summary="Propose a JIT (the caller's authority must be a party)", request=s.JITWriteSerializer, responses={201: s.JITSerializer}),
     partial_update=extend_schema(summary="Change the draft agreement (If-Match required)", request=s.JITWriteSerializer, responses=s.JITSerializer),
     transitions=extend_schema(summary="The JIT lifecycle: GET lists the steps with why not, POST takes one"),
+    signatures=extend_schema(summary="Record the caller's authority's signature", request=s.JITSignatureSerializer, responses={200: s.JITSerializer}),
 )
 class JITViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet):
     scope_family = "cases"
@@ -100,3 +102,13 @@ class JITViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet):
 
     def perform_transition(self, obj, *, action, reason, params, expected_version):
         return services.jit_transition(actor=self.request.user, jit=obj, action=action, reason=reason, expected_version=expected_version)
+
+    @action(detail=True, methods=["post"])
+    def signatures(self, request, *args, **kwargs):
+        """The caller's authority signs the agreement (while signature is pending) or the pending amendment. The
+        last signature activates the team once its start date has come. Honours If-Match."""
+        jit = self.get_object()
+        self.expected_version(jit, required=False)
+        serializer = s.JITSignatureSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.represent(services.jit_sign(actor=request.user, jit=jit, **serializer.validated_data))

@@ -36,6 +36,10 @@ class ProblemAutoSchema(AutoSchema):
     def _is_transitions(self) -> bool:
         return getattr(self.view, "action", None) == "transitions"
 
+    def _is_detail_action(self) -> bool:
+        """A POST on one resource (`…/{id}/<action>/`): conditional like a transition, answering 200."""
+        return self._is_transitions() or (self.method == "POST" and "{id}" in self.path and getattr(self.view, "detail", False))
+
     def _is_detail(self) -> bool:
         return "{" in self.path
 
@@ -52,7 +56,7 @@ class ProblemAutoSchema(AutoSchema):
         return super().get_response_serializers()
 
     def _is_create_operation(self):
-        return False if self._is_transitions() else super()._is_create_operation()
+        return False if self._is_detail_action() else super()._is_create_operation()
 
     def _problem_codes(self) -> dict[str, str]:
         codes = dict(ALWAYS)
@@ -62,7 +66,7 @@ class ProblemAutoSchema(AutoSchema):
             codes |= WRITE
         if self.method == "POST":
             codes |= POST
-        if self.method in ("PATCH", "PUT", "DELETE") or (self.method == "POST" and self._is_transitions()):
+        if self.method in ("PATCH", "PUT", "DELETE") or (self.method == "POST" and self._is_detail_action()):
             codes |= CONDITIONAL
         if self.method in ("PATCH", "PUT"):
             codes |= PATCH
@@ -90,7 +94,7 @@ class ProblemAutoSchema(AutoSchema):
                 IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                 description=f"Makes a retried POST safe: the same key with the same body replays the first response (1 to {MAX_KEY_LENGTH} characters).",
             ))
-        if self.method in ("PATCH", "PUT", "DELETE") or (self.method == "POST" and self._is_transitions()):
+        if self.method in ("PATCH", "PUT", "DELETE") or (self.method == "POST" and self._is_detail_action()):
             params.append(OpenApiParameter(
                 "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=self.method in ("PATCH", "PUT"),
                 description='The ETag last read (e.g. `"v3"`); the change is refused with 412 if the resource changed since.',

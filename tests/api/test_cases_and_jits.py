@@ -105,3 +105,18 @@ def test_jit_filters(team):
     assert ids(overdue="true") == []
     assert ids(due_before=str(timezone.localdate() + timedelta(days=365))) == [team.jit.pk]
     assert es.get("/api/v1/jits/", {"case": "x"}).json()["invalid_params"][0]["name"] == "case"
+
+
+def test_each_party_signs_and_the_last_signature_activates(team):
+    jit = team.to_signature()
+    url = f"/api/v1/jits/{jit.pk}/signatures/"
+    outsider = session_client(team.outsider)
+    assert outsider.post(url, {"signatory": "x"}, format="json").status_code == 404
+    stale = session_client(team.es_user).post(url, {"signatory": "Fiscal General"}, format="json", HTTP_IF_MATCH=f'"v{jit.version - 1}"')
+    assert stale.status_code == 412
+    for user in (team.es_user, team.pe_user):
+        assert session_client(user).post(url, {"signatory": "Head of unit"}, format="json").json()["status"] == "signature_pending"
+    last = session_client(team.co_user).post(url, {"signatory": "Head of unit"}, format="json")
+    assert last.status_code == 200 and last.json()["status"] == "active" and all(p["signed_on"] for p in last.json()["parties"])
+    again = session_client(team.co_user).post(url, {"signatory": "Head of unit"}, format="json")
+    assert again.status_code == 409 and again["Content-Type"] == "application/problem+json"
