@@ -19,11 +19,17 @@ class StrictSerializer(serializers.Serializer):
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
-    """A reference-data row by its `code` (countries, instruments, offences, networks…)."""
+    """A reference-data row by its `code` (countries, instruments, offences, networks…): a short string of
+    printable characters, checked before it reaches a query."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "code")
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data or len(data) > 80 or not data.isprintable():
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class TransitionRequestSerializer(StrictSerializer):

@@ -329,7 +329,7 @@ REST_FRAMEWORK |= {
     "DEFAULT_PERMISSION_CLASSES": ["coopcases.api.permissions.HasScope"],
     "DEFAULT_FILTER_BACKENDS": ["coopcases.api.filters.StrictFilterBackend", "coopcases.api.filters.StrictOrderingFilter"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["coopcases.api.parsers.StorableJSONParser"],
     "ORDERING_PARAM": "ordering",
 }
 SPECTACULAR_SETTINGS |= {

@@ -113,6 +113,8 @@ def test_filters_search_and_ordering(world, partner):
         ({"colour": "blue"}, "colour"),
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"updated_since": "yesterday"}, "updated_since"),
+        ({"updated_since": "0001-01-01T00:30:00+17:56"}, "updated_since"),
+        ({"q": "a\x00b"}, "q"),
     ],
 )
 def test_bad_query_parameters_are_problems_naming_them(world, partner, params, field):
@@ -148,6 +150,11 @@ def test_bad_bodies_are_problems_naming_the_field(world, partner, body, field):
 
 def test_malformed_json_and_other_media_types_are_problems(world, partner):
     p = partner(world.authorities["pe-fecor"])
+    for text in ('{"title": "a\\u0000b"}', '{"additional_content": {"k\\u0000": "v"}}', '{"title": "\\ud800"}'):
+        unstorable = p.api.generic("POST", URL, text.encode(), content_type="application/json")
+        assert unstorable.status_code == 400 and unstorable.json()["invalid_params"][0]["name"] == "body", text
+    assert p.api.post(URL, NEW | {"requested_state": "E\x07"}, format="json").json()["invalid_params"][0]["name"] == "requested_state"
+    assert p.api.post(URL, NEW, format="json", HTTP_IDEMPOTENCY_KEY="a\x01b").status_code == 400
     broken = p.api.generic("POST", URL, b'{"title": ', content_type="application/json")
     assert broken.status_code == 400 and broken.json()["invalid_params"][0]["name"] == "body"
     form = p.api.post(URL, NEW)  # multipart
