@@ -12,8 +12,17 @@ from coopcases.api.serializers import (
     StrictSerializer,
     TransitionRequestSerializer,
 )
-from networks.models import Authority, Country, Instrument, Network, Offence
-from requests.models import Attachment, Audience, Channel, DocumentType, Message, MlaRequest, MlaRequestKind
+from networks.models import Authority, Country, Instrument, Measure, Network, Offence
+from requests.models import (
+    Attachment,
+    Audience,
+    Channel,
+    DocumentType,
+    Message,
+    MlaRequest,
+    MlaRequestKind,
+    RequestMeasure,
+)
 from requests.services import TRANSITION_PARAMS
 from requests.workflow import MLA_WORKFLOW
 
@@ -142,3 +151,19 @@ class MessageSerializer(serializers.ModelSerializer):
 class MessageWriteSerializer(StrictSerializer):
     body = serializers.CharField(max_length=TEXT)
     audience = serializers.ChoiceField(choices=Audience.choices, required=False, default=Audience.EVERYONE)
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    measure = serializers.CharField(source="measure.code", read_only=True)
+
+    class Meta:
+        model = RequestMeasure
+        fields = ["id", "measure", "details", "extra", "status", "outcome", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class MeasureWriteSerializer(StrictSerializer):
+    measure = CodeRelatedField(queryset=Measure.objects.all(), help_text="Measure code, e.g. RECORDS")
+    details = serializers.CharField(max_length=TEXT, required=False, allow_blank=True, default="")
+    extra = serializers.DictField(child=serializers.CharField(max_length=TEXT, allow_blank=True), required=False, default=dict,
+                                  help_text="The measure's own fields (its `extra_fields`)")

@@ -201,3 +201,20 @@ def test_attachments_are_uploaded_as_multipart(world, partner):
     assert [a["original_name"] for a in p.api.get(url).json()["results"]] == ["request.pdf"]
     missing = p.api.post(url, {"description": "no file"}, format="multipart")
     assert missing.status_code == 400 and missing.json()["invalid_params"][0]["name"] == "file"
+
+
+def test_a_partner_completes_and_submits_its_request(world, partner):
+    p = partner(world.authorities["pe-fecor"])
+    created = p.api.post(URL, NEW | {"subject_and_authority": "Investigation 123-2026 by the Fiscalía Especializada",
+                                     "facts_summary": "Proceeds were laundered in Spain.",
+                                     "persons_unknown_reason": "The account holders are not yet identified."}, format="json").json()
+    base = f"{URL}{created['id']}/"
+    added = p.api.post(f"{base}measures/", {"measure": "RECORDS", "details": "Statements 2022-2025"}, format="json", HTTP_IF_MATCH='"v1"')
+    assert added.status_code == 201, added.json()
+    assert [m["measure"] for m in p.api.get(f"{base}measures/").json()["results"]] == ["RECORDS"]
+    unknown = p.api.post(f"{base}measures/", {"measure": "NOPE"}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["invalid_params"][0]["name"] == "measure"
+    submit = next(t for t in p.api.get(f"{base}transitions/").json()["transitions"] if t["action"] == "submit")
+    assert submit["allowed"] is True, submit["reasons"]
+    done = p.api.post(f"{base}transitions/", {"action": "submit"}, format="json", HTTP_IF_MATCH='"v2"')
+    assert done.status_code == 200 and done.json()["state"] == "submitted"
