@@ -23,6 +23,7 @@ SCOPES = tuple(f"{family}:{kind}" for family in ("reference", "assets", "deadlin
 PATHS = r"^/api/v1/(countries|authorities|networks|instruments|routing-advice|assets|asset-orders|sharing-agreements|deadlines|notifications|webhook-)"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_on_the_api2_resources(audit_log_flushable, world, live_server, monkeypatch, tmp_path):  # noqa: F811
     from coopcases.events.services import event_emit
@@ -46,6 +47,6 @@ def test_schemathesis_on_the_api2_resources(audit_log_flushable, world, live_ser
             "--phases", "examples,coverage,fuzzing", "--request-timeout", "30",
             "--report", "junit", "--report-dir", str(tmp_path),
         ],
-        capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"}, check=False,
+        capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"}, check=False, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-15000:] + result.stderr[-3000:]

@@ -131,3 +131,10 @@ def test_boolean_filters_refuse_typos(api):
     response = api.get(V1 + "authorities/", {"designated_central_authority": "yes please"})
     assert response.status_code == 400 and problem_names(response) == ["designated_central_authority"]
     assert api.get(V1 + "networks/", {"carries_formal_requests": "true"}).status_code == 200
+
+
+def test_the_root_lists_these_resources(api):
+    root = api.get(V1).json()
+    for name in ("countries", "authorities", "networks", "instruments", "routing-advice", "assets", "asset-orders",
+                 "sharing-agreements", "deadlines", "notifications", "webhook-subscriptions", "webhook-deliveries"):
+        assert root[name].endswith(f"/api/v1/{name}/"), name
