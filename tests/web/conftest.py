@@ -73,6 +73,12 @@ def chromium():
 @pytest.fixture
 def open_page(chromium, live_server):
     """A fresh browser context (its own cookies) per person, with a helper to sign in through the login page."""
+    from django.db import connection
+
+    # Every live-server request runs in its own thread: close its connection at the end of the request, so that
+    # no idle connection holds the test database when it is dropped at the end of the session.
+    conn_max_age = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 0
     contexts = []
 
     def open_as(user, password: str, *, locale: str = "en-GB"):
@@ -90,6 +96,7 @@ def open_page(chromium, live_server):
     yield open_as
     for context in contexts:
         context.close()
+    connection.settings_dict["CONN_MAX_AGE"] = conn_max_age
 
 
 @pytest.fixture
