@@ -41,7 +41,7 @@ check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
 schema: venv
-	$(PY) manage.py spectacular --file docs/openapi.yaml --validate
+	$(PY) manage.py spectacular --api-version v1 --lang en --file docs/openapi.yaml --validate
 
 messages: venv
 	cd coopcases && ../$(PY) ../manage.py makemessages -l es -l pt -l fr --no-obsolete

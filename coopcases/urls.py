@@ -20,3 +20,7 @@ urlpatterns = [
     path("assets/", include("assets.urls")),
     path("", include("coopcases.web.urls")),
 ]
+
+# API (owner: api): unrouted URLs and crashes under /api/ answer problem+json too.
+handler404 = "coopcases.api.errors.handler404"
+handler500 = "coopcases.api.errors.handler500"

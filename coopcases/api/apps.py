@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "coopcases.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        from coopcases.api import schema  # noqa: F401  (registers the authentication schemes)

@@ -310,3 +310,37 @@ DEADLINE_EXPIRY_HANDLERS: list[str] = []
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15, "Seconds a partner endpoint has to answer a webhook")
 # httpx logs every request at INFO; each webhook attempt is already in the delivery log (WebhookAttempt).
 LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
+
+# --- API plumbing (owner: api; docs/api.md) -------------------------------------------------------------------
+# Scopes are `<family>:read|write` (coopcases.api.scopes); each client may obtain only the scopes its ApiClient row
+# grants, and a revoked client gets no token. JSON only (multipart where a view uploads files); strict filters.
+from coopcases.api.scopes import SCOPES as API_SCOPES  # noqa: E402
+
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named, so migrations can depend on it
+
+OAUTH2_PROVIDER |= {
+    "SCOPES": API_SCOPES,
+    "SCOPES_BACKEND_CLASS": "coopcases.api.scopes.ClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "coopcases.api.oauth.ClientOAuth2Validator",
+}
+REST_FRAMEWORK |= {
+    "DEFAULT_SCHEMA_CLASS": "coopcases.api.schema.ProblemAutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["coopcases.api.permissions.HasScope"],
+    "DEFAULT_FILTER_BACKENDS": ["coopcases.api.filters.StrictFilterBackend", "coopcases.api.filters.StrictOrderingFilter"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["coopcases.api.parsers.StorableJSONParser"],
+    "ORDERING_PARAM": "ordering",
+}
+SPECTACULAR_SETTINGS |= {
+    "DESCRIPTION": (
+        "Case coordination for international judicial cooperation: MLA requests, JITs, asset recovery. "
+        "Authentication: OAuth 2.0 client credentials at /oauth/token/ (scopes `<family>:read|write`). "
+        "Every error is application/problem+json (RFC 9457). See docs/api.md."
+    ),
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI's files from our own origin and its script as a file, so the site's CSP needs no exception.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+}

@@ -10,8 +10,9 @@ from oauth2_provider.models import AccessToken, Application
 
 from coopcases.accounts.roles import RoleCode
 from coopcases.accounts.services import user_deactivate
+from coopcases.api.models import ApiClient
 from coopcases.audit.models import AuditEntry
-from tests.factories import UserFactory, magistrate
+from tests.factories import AuthorityFactory, UserFactory, magistrate
 from tests.security.factories import administrator
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +25,14 @@ def _service_account_app():
         name="partner system", user=account, client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS, client_secret=SECRET,
     )
+    # Only a registered API client (authority and scopes, coopcases.api) obtains tokens.
+    ApiClient.objects.create(application=app, service_account=account, authority=AuthorityFactory(), scopes="reference:read")
     return account, app
 
 
 def _issue_token(client, app) -> str:
     basic = base64.b64encode(f"{app.client_id}:{SECRET}".encode()).decode()
-    response = client.post("/oauth/token/", {"grant_type": "client_credentials", "scope": "read"},
+    response = client.post("/oauth/token/", {"grant_type": "client_credentials", "scope": "reference:read"},
                            HTTP_AUTHORIZATION=f"Basic {basic}")
     assert response.status_code == 200, response.content
     return response.json()["access_token"]

@@ -1,0 +1,45 @@
+"""ETag and If-Match, built on the `version` every changeable model carries (coopcases.core.models.Versioned).
+
+The ETag of a resource is `"v<version>"`. A write that sends `If-Match` is compared here first (a cheap 412) and
+the version is then passed to the service as `expected_version`, which compares it again under the row lock.
+"""
+
+from django.utils.translation import gettext as _
+
+from coopcases.api.errors import ProblemException
+
+
+def etag_for(obj) -> str:
+    return f'"v{obj.version}"'
+
+
+def _versions(raw: str) -> list[int]:
+    versions = []
+    for tag in raw.split(","):
+        tag = tag.strip()
+        if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit():
+            versions.append(int(tag[2:-1]))
+    return versions  # weak tags (W/"…") never match: If-Match compares strongly (RFC 9110 13.1.1)
+
+
+def expected_version(request, obj, *, required: bool) -> int | None:
+    """The version the caller's `If-Match` names, if it is the current one; otherwise 412 (428 when required and absent).
+
+    `*` matches any current version (returns None: no check under the lock)."""
+    raw = request.headers.get("If-Match")
+    if raw is None or not raw.strip():
+        if required:
+            raise ProblemException(
+                428, _("Send If-Match with the ETag you last read: changes without it are refused."), "precondition_required",
+                [{"name": "If-Match", "reason": _("required for this method"), "code": "required"}],
+            )
+        return None
+    if raw.strip() == "*":
+        return None
+    if obj.version in _versions(raw):
+        return obj.version
+    raise ProblemException(
+        412, _("The resource changed since you read it (its ETag is now %(etag)s). Read it again and retry.") % {"etag": etag_for(obj)},
+        "precondition_failed", [{"name": "If-Match", "reason": _("does not match the current ETag"), "code": "stale"}],
+        headers={"ETag": etag_for(obj)},
+    )

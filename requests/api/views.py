@@ -1,0 +1,131 @@
+"""`/api/v1/mla-requests/` and its nested attachments, messages and events. Thin: selectors read, services write."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.parsers import MultiPartParser
+
+from coopcases.api.serializers import EventSerializer
+from coopcases.api.viewsets import ResourceViewSet, TransitionsMixin
+from coopcases.events.models import Event
+from networks.models import Instrument, Offence
+from requests import selectors, services
+from requests.api import serializers as s
+from requests.api.filters import EventFilter, MlaRequestFilter
+from requests.models import Attachment, Message, MlaRequest
+from requests.workflow import MLA_WORKFLOW
+
+RELATED = ("requesting_authority", "requesting_central_authority", "requested_central_authority", "executing_authority", "channel_network")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="MLA requests visible to the caller", description="Newest first by default; cursor-paginated."),
+    retrieve=extend_schema(summary="One MLA request (ETag: its version)"),
+    create=extend_schema(summary="File a new draft for the caller's authority", request=s.MlaRequestWriteSerializer, responses={201: s.MlaRequestSerializer}),
+    partial_update=extend_schema(summary="Change a draft or a request returned for amendment (If-Match required)",
+                                 request=s.MlaRequestWriteSerializer, responses=s.MlaRequestSerializer),
+    transitions=extend_schema(summary="Lifecycle steps: GET lists them with why not, POST takes one"),
+)
+class MlaRequestViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet):
+    scope_family = "requests"
+    model = MlaRequest
+    serializer_class = s.MlaRequestSerializer
+    filterset_class = MlaRequestFilter
+    ordering_fields = ("id", "created_at", "updated_at", "reference")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    workflow = MLA_WORKFLOW
+    transition_serializer_class = s.MlaTransitionSerializer
+
+    def visible_queryset(self, actor):
+        return selectors.with_deadlines(selectors.mla_requests_visible_to(actor)).select_related(*RELATED).prefetch_related(
+            Prefetch("legal_bases", queryset=Instrument.objects.only("id", "code")),
+            Prefetch("offences", queryset=Offence.objects.only("id", "code")),
+        )
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return s.MlaRequestWriteSerializer
+        return s.MlaRequestSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        req = services.mla_request_create(actor=request.user, **serializer.validated_data)
+        return self.represent(req, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        version = self.expected_version(obj, required=True)
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        req = services.mla_request_update(pk=obj.pk, actor=request.user, changes=serializer.validated_data, expected_version=version)
+        return self.represent(req)
+
+    def perform_transition(self, obj, *, action, reason, params, expected_version):
+        return services.mla_request_transition(
+            pk=obj.pk, action=action, actor=self.request.user, reason=reason, params=params, expected_version=expected_version
+        )
+
+
+class _NestedViewSet(mixins.ListModelMixin, ResourceViewSet):
+    """A list under one visible request (`request_pk` in the URL); the request answers 404 when invisible."""
+
+    scope_family = "requests"
+    ordering = ("id",)
+    ordering_fields = ()
+    location_on_create = False
+
+    def parent(self):
+        if not hasattr(self, "_parent"):
+            value = str(self.kwargs["request_pk"])
+            self._parent = selectors.mla_request_get(actor=self.request.user, pk=int(value) if value.isdigit() and int(value) < 2**63 else 0)
+        return self._parent
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Attachments of a request (metadata; superseded versions included)"),
+    create=extend_schema(summary="Attach a file", request={"multipart/form-data": s.AttachmentUploadSerializer}, responses={201: s.AttachmentSerializer}),
+)
+class AttachmentViewSet(_NestedViewSet):
+    model = Attachment
+    serializer_class = s.AttachmentSerializer
+    parser_classes = [MultiPartParser]
+
+    def visible_queryset(self, actor):
+        return Attachment.objects.filter(request=self.parent()).select_related("authority")
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        upload = data.pop("file")
+        attachment = services.attachment_add(request_pk=self.parent().pk, actor=request.user, file=upload, name=upload.name, **data)
+        return self.represent(attachment, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The request's message thread, as the caller's side may read it"),
+    create=extend_schema(summary="Post a message (status enquiry, consultation)", request=s.MessageWriteSerializer, responses={201: s.MessageSerializer}),
+)
+class MessageViewSet(_NestedViewSet):
+    model = Message
+    serializer_class = s.MessageSerializer
+
+    def visible_queryset(self, actor):
+        return selectors.mla_request_messages(actor=actor, pk=self.parent().pk).select_related("authority")
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.MessageWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.message_post(request_pk=self.parent().pk, actor=request.user, **serializer.validated_data)
+        return self.represent(message, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(list=extend_schema(summary="The request's status history, oldest first; `after` follows it"))
+class EventViewSet(_NestedViewSet):
+    model = Event
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+
+    def visible_queryset(self, actor):
+        return selectors.mla_request_events(actor=actor, pk=self.parent().pk).select_related("authority")

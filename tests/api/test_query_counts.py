@@ -1,0 +1,52 @@
+"""Lists make the same number of queries whatever the number of rows on the page; details a fixed number."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.api.conftest import session_client
+from tests.api.test_mla_requests import NEW, URL
+from tests.cases.factories import CaseFactory, JITFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(api, url, **params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(url, params)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries)
+
+
+def test_mla_request_list_and_detail(world, partner):
+    p = partner(world.authorities["pe-fecor"])
+    created = [p.api.post(URL, NEW, format="json").json() for _ in range(2)]
+    few = _queries(p.api, URL)
+    for _ in range(6):
+        p.api.post(URL, NEW | {"offences": ["MONEY_LAUNDERING", "DRUG_TRAFFICKING"], "legal_bases": ["UNTOC", "VIENNA1988"]}, format="json")
+    assert _queries(p.api, URL) == few
+    assert _queries(p.api, URL, page_size=200) == few
+    assert _queries(p.api, f"{URL}{created[0]['id']}/") == few
+
+
+def test_nested_lists(world, partner):
+    p = partner(world.authorities["pe-fecor"])
+    base = f"{URL}{p.api.post(URL, NEW, format='json').json()['id']}/"
+    p.api.post(f"{base}messages/", {"body": "one"}, format="json")
+    counts = (_queries(p.api, f"{base}messages/"), _queries(p.api, f"{base}events/"))
+    for i in range(5):
+        p.api.post(f"{base}messages/", {"body": f"more {i}"}, format="json")
+    assert (_queries(p.api, f"{base}messages/"), _queries(p.api, f"{base}events/")) == counts
+
+
+def test_case_and_jit_lists(world):
+    lead = world.authorities["pe-fecor"]
+    others = [world.authorities[c] for c in ("es-anticorrupcion", "br-mpf-sp")]
+    api = session_client(world.user("magistrate:pe-fecor"))
+    CaseFactory(lead_authority=lead, participating_authorities=others)
+    JITFactory(parties=[lead, others[0]])
+    few = (_queries(api, "/api/v1/cases/"), _queries(api, "/api/v1/jits/"))
+    for _ in range(5):
+        CaseFactory(lead_authority=lead, participating_authorities=others)
+        JITFactory(parties=[lead, *others])
+    assert (_queries(api, "/api/v1/cases/"), _queries(api, "/api/v1/jits/")) == few
