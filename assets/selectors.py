@@ -148,3 +148,8 @@ def agreement_balances(agreement: SharingAgreement) -> list[PartyBalance]:
         retained = party == agreement.holding_state_id
         result.append(PartyBalance(party, share, reimbursed, entitled, transferred, Decimal(0) if retained else entitled - transferred, retained))
     return result
+
+
+def asset_orders_visible_to(actor) -> QuerySet[AssetOrder]:
+    """Orders of the assets the actor sees (one subquery over the asset predicate)."""
+    return AssetOrder.objects.filter(asset__in=assets_visible_to(actor).values("pk"))

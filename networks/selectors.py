@@ -125,3 +125,32 @@ def central_authority_of(country: Country | str, instrument: Instrument | str | 
             return party.central_authority
     return Authority.objects.select_related("country").filter(country_id=code, designated_central_authority=True).first()
 
+
+
+# --- API reads: reference data is public to every signed-in user, inactive accounts see nothing. -------------
+
+
+def _signed_in(actor) -> bool:
+    return bool(getattr(actor, "is_authenticated", False) and actor.is_active)
+
+
+def countries_visible_to(actor):
+    qs = Country.objects.all()
+    return qs if _signed_in(actor) else qs.none()
+
+
+def authorities_visible_to(actor):
+    qs = Authority.objects.select_related("country", "parent")
+    return qs if _signed_in(actor) else qs.none()
+
+
+def networks_visible_to(actor):
+    memberships = Membership.objects.select_related("country", "authority").order_by("country_id")
+    qs = Network.objects.prefetch_related(Prefetch("memberships", queryset=memberships))
+    return qs if _signed_in(actor) else qs.none()
+
+
+def instruments_visible_to(actor):
+    parties = InstrumentParty.objects.select_related("country", "central_authority").order_by("country_id")
+    qs = Instrument.objects.select_related("parent").prefetch_related(Prefetch("parties", queryset=parties))
+    return qs if _signed_in(actor) else qs.none()

@@ -75,6 +75,8 @@ class Deadline(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     extension_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # For sync clients (`updated_since`); bulk writes (sweeps, closing missed clocks, reassignment) set it explicitly.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["due_at"]

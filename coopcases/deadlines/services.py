@@ -111,7 +111,7 @@ def deadlines_pause(*, subject, kinds=None, at: datetime | None = None) -> int:
     count = 0
     for d in _open_deadlines_of(subject, kinds).filter(state=DeadlineState.OPEN):
         d.state, d.paused_at, d.next_reminder_at = DeadlineState.PAUSED, at, None
-        d.save(update_fields=["state", "paused_at", "next_reminder_at"])
+        d.save(update_fields=["state", "paused_at", "next_reminder_at", "updated_at"])
         count += 1
     return count
 
@@ -147,13 +147,13 @@ def deadlines_close(*, subject, state: str = DeadlineState.MET, kinds=None, rule
     )
     missed = missed.filter(kind__in=kinds) if kinds else missed
     missed = missed.filter(rule__in=rules) if rules is not None else missed
-    count += missed.update(closed_at=at)
+    count += missed.update(closed_at=at, updated_at=timezone.now())
     for d in _open_deadlines_of(subject, kinds, rules):
         final = state
         if state == DeadlineState.MET and d.due_at < at:
             final = DeadlineState.MISSED  # done, but late: the record says so
         d.state, d.closed_at, d.next_reminder_at = final, at, None
-        d.save(update_fields=["state", "closed_at", "next_reminder_at"])
+        d.save(update_fields=["state", "closed_at", "next_reminder_at", "updated_at"])
         count += 1
     return count
 
@@ -171,4 +171,4 @@ def deadline_extend(*, deadline: Deadline, due_at: datetime, reason: str) -> Dea
 
 def deadlines_reassign(*, subject, responsible_authority, kinds=None) -> int:
     """Hand the open clocks of `subject` to another authority (e.g. a JIT's leader replaced)."""
-    return _open_deadlines_of(subject, kinds).update(responsible_authority=responsible_authority)
+    return _open_deadlines_of(subject, kinds).update(responsible_authority=responsible_authority, updated_at=timezone.now())

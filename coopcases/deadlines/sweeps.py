@@ -117,18 +117,21 @@ def _process_batch(claimed: list[Deadline], now: datetime, result: SweepResult) 
 
 def _save_moments(claimed: list[Deadline]) -> None:
     """Write next_reminder_at, state and escalated_at of the batch in one statement."""
+    now = timezone.now()
     if connection.vendor != "postgresql":
-        Deadline.objects.bulk_update(claimed, ["next_reminder_at", "state", "escalated_at"])
+        for deadline in claimed:
+            deadline.updated_at = now
+        Deadline.objects.bulk_update(claimed, ["next_reminder_at", "state", "escalated_at", "updated_at"])
         return
     # Django's bulk_update builds a CASE per row and field: slower in Python than the whole sweep in SQL.
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {Deadline._meta.db_table} AS d
-                SET next_reminder_at = v.next_reminder_at, state = v.state, escalated_at = v.escalated_at
+                SET next_reminder_at = v.next_reminder_at, state = v.state, escalated_at = v.escalated_at, updated_at = %s
                 FROM unnest(%s::bigint[], %s::timestamptz[], %s::varchar[], %s::timestamptz[])
                      AS v(id, next_reminder_at, state, escalated_at)
                 WHERE d.id = v.id""",  # noqa: S608 (the table name is ours; values are parameters)
-            [[d.pk for d in claimed], [d.next_reminder_at for d in claimed], [d.state for d in claimed],
+            [now, [d.pk for d in claimed], [d.next_reminder_at for d in claimed], [d.state for d in claimed],
              [d.escalated_at for d in claimed]],
         )
 

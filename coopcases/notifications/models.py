@@ -149,6 +149,7 @@ class WebhookSubscription(models.Model):
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, help_text=_("Rises with every change; the API's ETag"))
 
     class Meta:
         ordering = ["name"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from coopcases.accounts.roles import RoleCode
 from coopcases.audit.services import audit_record
-from coopcases.core.exceptions import ActionForbidden, FieldProblem, ValidationFailed
+from coopcases.core.exceptions import ActionForbidden, ConcurrentChange, FieldProblem, ValidationFailed
 from coopcases.events.enqueue import enqueue
 from coopcases.events.registry import check_event_type_patterns
 from coopcases.notifications.models import (
@@ -90,7 +90,8 @@ def webhook_subscription_create(
 
 
 def webhook_subscription_update(
-    *, actor, subscription: WebhookSubscription, name: str, target_url: str, event_types: list[str], active: bool
+    *, actor, subscription: WebhookSubscription, name: str, target_url: str, event_types: list[str], active: bool,
+    expected_version: int | None = None,
 ) -> WebhookSubscription:
     if not (actor.is_staff or actor.is_superuser):
         raise ActionForbidden("Only administrators may change partner endpoints.")
@@ -99,6 +100,8 @@ def webhook_subscription_update(
     )
     with transaction.atomic(durable=True):
         current = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise ConcurrentChange(f"This subscription was changed by someone else (version {current.version}, you had {expected_version}).")
         before = {"name": current.name, "target_url": current.target_url, "event_types": current.event_types, "active": current.active}
         current.name, current.target_url, current.event_types = name, target_url, event_types
         if active and not current.active:
@@ -106,6 +109,7 @@ def webhook_subscription_update(
         elif not active and current.active:
             current.disabled_at, current.disabled_reason = timezone.now(), "disabled by an administrator"
         current.active = active
+        current.version += 1
         current.save()
         audit_record(actor=actor, action="webhook_subscription.update", obj=current, before=before,
                      after={"name": name, "target_url": target_url, "event_types": event_types, "active": active})
@@ -117,7 +121,9 @@ def webhook_secret_rotate(*, actor, subscription: WebhookSubscription, overlap: 
     if not (actor.is_staff or actor.is_superuser):
         raise ActionForbidden("Only administrators may rotate webhook secrets.")
     with transaction.atomic(durable=True):
-        WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+        locked = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+        locked.version += 1
+        locked.save(update_fields=["version"])
         now = timezone.now()
         WebhookSecret.objects.filter(subscription=subscription, valid_until__isnull=True).update(valid_until=now + overlap)
         WebhookSecret.objects.filter(subscription=subscription, valid_until__gt=now + overlap).update(valid_until=now + overlap)

@@ -344,3 +344,12 @@ SPECTACULAR_SETTINGS |= {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_NO_READ_ONLY_REQUIRED": False,
 }
+
+# --- API resources of api2 (reference, assets, deadlines, notifications): enum names where several are "kind". ---
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "AssetKindEnum": "assets.models.AssetKind",
+    "OrderKindEnum": "assets.models.OrderKind",
+    "AgreementKindEnum": "assets.models.AgreementKind",
+    "MlaRequestKindEnum": "requests.models.MlaRequestKind",
+}
