@@ -101,8 +101,12 @@ def outsider(foreign):
     return user, client
 
 
-def _send(client, method, url, data=None):
-    return getattr(client, method)(url, data or {}, format="json") if method in WRITE_METHODS else getattr(client, method)(url)
+def _send(client, method, url, data=None, view=None):
+    """A write goes in a format its view parses (JSON, else multipart), as a real caller would send it."""
+    if method not in WRITE_METHODS:
+        return getattr(client, method)(url)
+    media_types = {parser.media_type for parser in getattr(view, "parser_classes", ())}
+    return getattr(client, method)(url, data or {}, format="json" if not media_types or "application/json" in media_types else "multipart")
 
 
 @pytest.mark.urls("tests.security.idor_urls")
@@ -135,7 +139,7 @@ def test_every_route_answers_404_for_another_authoritys_ids_in_the_url(foreign, 
             unknown.append(f"{route.template}: {exc}")
             continue
         for method in route.methods:
-            response = _send(client, method, url)
+            response = _send(client, method, url, view=route.view)
             if response.status_code != 404:
                 leaks.append(f"{method.upper()} {url} -> {response.status_code}")
     assert not unknown, f"routes whose parameters the IDOR suite cannot fill (add to PARENT_PARAMETERS / Foreign): {unknown}"
@@ -152,7 +156,8 @@ def test_payload_references_to_another_authoritys_objects_are_refused(foreign, o
             for name, (field, label) in payload_references(route, method, user).items():
                 if not foreign.knows(label):
                     continue
-                response = _send(client, method, reverse(route.name), {name: field.to_representation(foreign.get(label))})
+                reference = {name: field.to_representation(foreign.get(label))}
+                response = _send(client, method, reverse(route.name), reference, view=route.view)
                 named = [p.get("name") for p in response.json().get("invalid_params", [])] if response.status_code == 400 else []
                 if response.status_code != 404 and name not in named:
                     leaks.append(f"{method.upper()} {route.template} {name}={label} -> {response.status_code} {named}")
