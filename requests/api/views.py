@@ -75,6 +75,10 @@ class _NestedViewSet(mixins.ListModelMixin, ResourceViewSet):
     ordering_fields = ()
     location_on_create = False
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.parent()  # an invisible request answers 404 before its body is read or validated (IDOR)
+
     def parent(self):
         if not hasattr(self, "_parent"):
             value = str(self.kwargs["request_pk"])

@@ -8,6 +8,7 @@ parameter or a model the suite cannot yet build for another authority, which the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -73,7 +74,7 @@ def _walk(patterns, prefix: str, namespace: str):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             yield from _walk(pattern.url_patterns, text, inner)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield namespace + pattern.name, text.replace("^", "").replace("$", ""), pattern
+            yield namespace + pattern.name, re.sub(r"(?<!\[)\^|\$", "", text), pattern
 
 
 def api_routes(urlconf=None) -> list[Route]:
