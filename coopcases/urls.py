@@ -26,3 +26,7 @@ urlpatterns = [
 if settings.BENCH_ENDPOINTS:
     urlpatterns.insert(0, path("bench/api/", include("coopcases.bench.urls")))
 # -- end bench --
+
+# API (owner: api): unrouted URLs and crashes under /api/ answer problem+json too.
+handler404 = "coopcases.api.errors.handler404"
+handler500 = "coopcases.api.errors.handler500"

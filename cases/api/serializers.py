@@ -5,7 +5,12 @@ from rest_framework import serializers
 from cases.models import Case, Confidentiality, JITParty, JointInvestigationTeam
 from cases.selectors import cases_visible_to
 from cases.workflow import CASE_WORKFLOW, JIT_SERVICE_ONLY_ACTIONS, JIT_WORKFLOW
-from coopcases.api.serializers import CodeRelatedField, StrictSerializer, TransitionRequestSerializer
+from coopcases.api.serializers import (
+    CodeRelatedField,
+    PlausibleDateField,
+    StrictSerializer,
+    TransitionRequestSerializer,
+)
 from networks.models import Authority, Country, Instrument, Offence
 
 TEXT = 20000
@@ -86,8 +91,8 @@ class JITWriteSerializer(StrictSerializer):
     legal_basis = CodeRelatedField(queryset=Instrument.objects.all(), help_text="Instrument code")
     legal_basis_article = serializers.CharField(max_length=60, required=False, allow_blank=True)
     purpose = serializers.CharField(max_length=TEXT)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = PlausibleDateField()
+    end_date = PlausibleDateField()
     parties = CodeRelatedField(queryset=Authority.objects.select_related("country"), many=True, help_text="Authority codes, the coordinating party first")
     states_of_operation = CodeRelatedField(queryset=Country.objects.all(), many=True, required=False, help_text="ISO 3166-1 alpha-2 codes")
 

@@ -6,7 +6,8 @@ authentication, permission and throttling errors (with `Retry-After`). Views nev
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -91,3 +92,22 @@ def problem_exception_handler(exc, context):
     code = code if isinstance(code, str) else "error"
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else str(response.data)
     return problem(response.status_code, exc.__class__.__name__, str(detail), code, headers=headers)
+
+
+def _plain_problem(status_code: int, title: str, detail: str, code: str) -> JsonResponse:
+    body = {"type": TYPE_BASE + code, "title": title, "status": status_code, "detail": detail, "code": code}
+    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def handler404(request, exception=None):
+    """URLs nobody routes: problem+json under /api/, the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _plain_problem(404, "NotFound", "No such resource.", "not_found")
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    """A bug: problem+json under /api/ (no details leak), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _plain_problem(500, "ServerError", "Something went wrong on our side; it has been logged.", "server_error")
+    return server_error(request)

@@ -4,6 +4,8 @@ Resources declare a django-filter `filterset_class` (see `UpdatedSinceFilterSet`
 offers) and `ordering_fields` (the allow-list; `ordering` is the default and must end on a unique column).
 """
 
+from datetime import UTC
+
 import django_filters
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -47,7 +49,24 @@ class StrictOrderingFilter(OrderingFilter):
         return fields
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment, compared in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python parses.
+    `param` is the query parameter's name, for the problem."""
+
+    def __init__(self, *args, param: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.param = param
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except (OverflowError, ValueError):
+                raise ValidationError({self.param: [_("a moment between the years 1 and 9999")]}) from None
+        return super().filter(qs, value)
+
+
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """Base FilterSet with `updated_since` (ISO 8601 date-time; rows changed at or after it) for sync clients."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text="Only rows changed at or after this moment (ISO 8601).")
+    updated_since = UtcDateTimeFilter(param="updated_since", field_name="updated_at", lookup_expr="gte", help_text="Only rows changed at or after this moment (ISO 8601).")

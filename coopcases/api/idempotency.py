@@ -90,8 +90,8 @@ def claim(request) -> Claim | HttpResponse | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not key.strip() or len(key) > MAX_KEY_LENGTH:
-        raise ProblemException(400, _("Idempotency-Key must be 1 to %(max)s characters.") % {"max": MAX_KEY_LENGTH}, "invalid",
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ProblemException(400, _("Idempotency-Key must be 1 to %(max)s printable characters.") % {"max": MAX_KEY_LENGTH}, "invalid",
                                [{"name": HEADER, "reason": _("1 to %(max)s characters") % {"max": MAX_KEY_LENGTH}, "code": "invalid"}])
     owner, print_ = owner_of(request), fingerprint(request)
     fields = {"method": request.method, "path": request.path[:500], "fingerprint": print_}

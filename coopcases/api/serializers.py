@@ -1,5 +1,7 @@
 """Serializer bases. Serializers check shape only (types, lengths, enums, known keys); services decide the rest."""
 
+from datetime import date
+
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -17,11 +19,17 @@ class StrictSerializer(serializers.Serializer):
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
-    """A reference-data row by its `code` (countries, instruments, offences, networks…)."""
+    """A reference-data row by its `code` (countries, instruments, offences, networks…): a short string of
+    printable characters, checked before it reaches a query."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "code")
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data or len(data) > 80 or not data.isprintable():
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class TransitionRequestSerializer(StrictSerializer):
@@ -60,3 +68,16 @@ class EventSerializer(serializers.Serializer):
     authority = serializers.CharField(source="authority.code", allow_null=True, default=None)
     door = serializers.CharField(help_text="ui, admin, api, task or command")
     data = serializers.DictField()
+
+
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+
+class PlausibleDateField(serializers.DateField):
+    """A date from 1900 to 2199: far-off dates are typing errors, and date arithmetic on them would overflow."""
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+            raise serializers.ValidationError(_("a date from %(first)s to %(last)s") % {"first": EARLIEST_DATE, "last": LATEST_DATE}, code="out_of_range")
+        return parsed

@@ -3,7 +3,7 @@
 from importlib import import_module
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from coopcases.api.views import ApiRoot
 
@@ -23,5 +23,5 @@ v1 += [path("", include(name)) for name in RESOURCE_MODULES]
 urlpatterns = [
     path("v1/", include((v1, "v1"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]

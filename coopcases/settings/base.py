@@ -322,6 +322,7 @@ LOGGING.setdefault("loggers", {})["httpx"] = {"level": "WARNING"}
 # grants, and a revoked client gets no token. JSON only (multipart where a view uploads files); strict filters.
 from coopcases.api.scopes import SCOPES as API_SCOPES  # noqa: E402
 
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named, so migrations can depend on it
 
 OAUTH2_PROVIDER |= {
@@ -334,7 +335,7 @@ REST_FRAMEWORK |= {
     "DEFAULT_PERMISSION_CLASSES": ["coopcases.api.permissions.HasScope"],
     "DEFAULT_FILTER_BACKENDS": ["coopcases.api.filters.StrictFilterBackend", "coopcases.api.filters.StrictOrderingFilter"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["coopcases.api.parsers.StorableJSONParser"],
     "ORDERING_PARAM": "ordering",
 }
 SPECTACULAR_SETTINGS |= {
@@ -344,5 +345,8 @@ SPECTACULAR_SETTINGS |= {
         "Every error is application/problem+json (RFC 9457). See docs/api.md."
     ),
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI's files from our own origin and its script as a file, so the site's CSP needs no exception.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_NO_READ_ONLY_REQUIRED": False,
 }

@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from coopcases.api.filters import UpdatedSinceFilterSet
+from coopcases.api.filters import UpdatedSinceFilterSet, UtcDateTimeFilter
 from requests.models import MlaRequestKind, MlaRequestState
 
 
@@ -15,7 +15,7 @@ class MlaRequestFilter(UpdatedSinceFilterSet):
     requested_state = django_filters.CharFilter(field_name="requested_state_id", max_length=2)
     requesting_state = django_filters.CharFilter(field_name="requesting_state_id", max_length=2)
     overdue = django_filters.BooleanFilter(help_text="A deadline is past due (or, before transmission, the requested date has passed).")
-    due_before = django_filters.IsoDateTimeFilter(field_name="next_due_at", lookup_expr="lt", help_text="The earliest open deadline falls before this moment.")
+    due_before = UtcDateTimeFilter(param="due_before", field_name="next_due_at", lookup_expr="lt", help_text="The earliest open deadline falls before this moment.")
     q = django_filters.CharFilter(method="search", max_length=200, help_text="Text in the reference or the title.")
 
     def search(self, queryset, name, value):

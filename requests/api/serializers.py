@@ -6,8 +6,23 @@ Write serializers check shape only (types, lengths, enums, unknown keys); `reque
 from rest_framework import serializers
 
 from cases.selectors import cases_visible_to
-from coopcases.api.serializers import StrictSerializer, TransitionRequestSerializer
-from requests.models import Attachment, Audience, Channel, DocumentType, Message, MlaRequest, MlaRequestKind
+from coopcases.api.serializers import (
+    CodeRelatedField,
+    PlausibleDateField,
+    StrictSerializer,
+    TransitionRequestSerializer,
+)
+from networks.models import Authority, Country, Instrument, Measure, Network, Offence
+from requests.models import (
+    Attachment,
+    Audience,
+    Channel,
+    DocumentType,
+    Message,
+    MlaRequest,
+    MlaRequestKind,
+    RequestMeasure,
+)
 from requests.services import TRANSITION_PARAMS
 from requests.workflow import MLA_WORKFLOW
 
@@ -57,16 +72,16 @@ class MlaRequestWriteSerializer(StrictSerializer):
     """The fields a drafter sets (create: `title`, `requested_state` and `language` required; PATCH: any subset)."""
 
     title = serializers.CharField(max_length=300)
-    requested_state = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code of the requested state")
+    requested_state = CodeRelatedField(queryset=Country.objects.all(), help_text="ISO 3166-1 alpha-2 code of the requested state")
     language = serializers.CharField(max_length=8, help_text="ISO 639-1 code")
     kind = serializers.ChoiceField(choices=MlaRequestKind.choices, required=False)
-    legal_bases = serializers.ListField(child=serializers.CharField(max_length=CODE), required=False, max_length=20, help_text="Instrument codes")
+    legal_bases = CodeRelatedField(queryset=Instrument.objects.all(), many=True, required=False, help_text="Instrument codes")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    channel_network = serializers.CharField(max_length=CODE, required=False, allow_null=True, help_text="Network code (channel `network`)")
-    offences = serializers.ListField(child=serializers.CharField(max_length=CODE), required=False, max_length=50, help_text="Offence codes")
+    channel_network = CodeRelatedField(queryset=Network.objects.all(), required=False, allow_null=True, help_text="Network code (channel `network`)")
+    offences = CodeRelatedField(queryset=Offence.objects.all(), many=True, required=False, help_text="Offence codes")
     case = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1, help_text="A case of the requesting authority you can see")
-    requested_central_authority = serializers.CharField(max_length=CODE, required=False, allow_null=True, help_text="Authority code; derived from the legal bases when absent")
-    requesting_central_authority = serializers.CharField(max_length=CODE, required=False, allow_null=True, help_text="Authority code; derived from the legal bases when absent")
+    requested_central_authority = CodeRelatedField(queryset=Authority.objects.all(), required=False, allow_null=True, help_text="Authority code; derived from the legal bases when absent")
+    requesting_central_authority = CodeRelatedField(queryset=Authority.objects.all(), required=False, allow_null=True, help_text="Authority code; derived from the legal bases when absent")
     subject_and_authority = serializers.CharField(max_length=TEXT, required=False, allow_blank=True)
     facts_summary = serializers.CharField(max_length=TEXT, required=False, allow_blank=True)
     purpose = serializers.CharField(max_length=TEXT, required=False, allow_blank=True)
@@ -77,7 +92,7 @@ class MlaRequestWriteSerializer(StrictSerializer):
     confidentiality_required = serializers.BooleanField(required=False)
     confidentiality_note = serializers.CharField(max_length=TEXT, required=False, allow_blank=True)
     use_restriction = serializers.CharField(max_length=TEXT, required=False, allow_blank=True)
-    requested_due_date = serializers.DateField(required=False, allow_null=True)
+    requested_due_date = PlausibleDateField(required=False, allow_null=True)
     due_reason = serializers.CharField(max_length=TEXT, required=False, allow_blank=True)
     additional_content = serializers.DictField(child=serializers.CharField(max_length=TEXT, allow_blank=True), required=False, help_text="Content element code → text")
 
@@ -92,7 +107,7 @@ class MlaTransitionSerializer(TransitionRequestSerializer):
     (refuse: refusal-ground codes), `ground` (postpone: a postponement ground code), `conditions` (grant_with_conditions)."""
 
     action = serializers.ChoiceField(choices=sorted(MLA_WORKFLOW.transitions))
-    executing_authority = serializers.CharField(max_length=CODE, required=False, help_text="Authority code")
+    executing_authority = CodeRelatedField(queryset=Authority.objects.all(), required=False, help_text="Authority code")
     grounds = serializers.ListField(child=serializers.CharField(max_length=CODE), required=False, max_length=20, help_text="Refusal-ground codes")
     ground = serializers.CharField(max_length=CODE, required=False, help_text="Postponement ground code")
     conditions = serializers.CharField(max_length=TEXT, required=False)
@@ -136,3 +151,19 @@ class MessageSerializer(serializers.ModelSerializer):
 class MessageWriteSerializer(StrictSerializer):
     body = serializers.CharField(max_length=TEXT)
     audience = serializers.ChoiceField(choices=Audience.choices, required=False, default=Audience.EVERYONE)
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    measure = serializers.CharField(source="measure.code", read_only=True)
+
+    class Meta:
+        model = RequestMeasure
+        fields = ["id", "measure", "details", "extra", "status", "outcome", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class MeasureWriteSerializer(StrictSerializer):
+    measure = CodeRelatedField(queryset=Measure.objects.all(), help_text="Measure code, e.g. RECORDS")
+    details = serializers.CharField(max_length=TEXT, required=False, allow_blank=True, default="")
+    extra = serializers.DictField(child=serializers.CharField(max_length=TEXT, allow_blank=True), required=False, default=dict,
+                                  help_text="The measure's own fields (its `extra_fields`)")

@@ -12,7 +12,7 @@ from networks.models import Instrument, Offence
 from requests import selectors, services
 from requests.api import serializers as s
 from requests.api.filters import EventFilter, MlaRequestFilter
-from requests.models import Attachment, Message, MlaRequest
+from requests.models import Attachment, Message, MlaRequest, RequestMeasure
 from requests.workflow import MLA_WORKFLOW
 
 RELATED = ("requesting_authority", "requesting_central_authority", "requested_central_authority", "executing_authority", "channel_network")
@@ -119,6 +119,28 @@ class MessageViewSet(_NestedViewSet):
         serializer.is_valid(raise_exception=True)
         message = services.message_post(request_pk=self.parent().pk, actor=request.user, **serializer.validated_data)
         return self.represent(message, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The measures requested"),
+    create=extend_schema(summary="Add a measure to a draft (If-Match on the request optional)", request=s.MeasureWriteSerializer,
+                         responses={201: s.MeasureSerializer}),
+)
+class MeasureViewSet(_NestedViewSet):
+    model = RequestMeasure
+    serializer_class = s.MeasureSerializer
+
+    def visible_queryset(self, actor):
+        return RequestMeasure.objects.filter(request=self.parent()).select_related("measure")
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.MeasureWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        parent = self.parent()
+        item = services.measure_add(
+            request_pk=parent.pk, actor=request.user, expected_version=self.expected_version(parent, required=False), **serializer.validated_data
+        )
+        return self.represent(item, status.HTTP_201_CREATED)
 
 
 @extend_schema_view(list=extend_schema(summary="The request's status history, oldest first; `after` follows it"))

@@ -113,6 +113,8 @@ def test_filters_search_and_ordering(world, partner):
         ({"colour": "blue"}, "colour"),
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"updated_since": "yesterday"}, "updated_since"),
+        ({"updated_since": "0001-01-01T00:30:00+17:56"}, "updated_since"),
+        ({"q": "a\x00b"}, "q"),
     ],
 )
 def test_bad_query_parameters_are_problems_naming_them(world, partner, params, field):
@@ -148,6 +150,11 @@ def test_bad_bodies_are_problems_naming_the_field(world, partner, body, field):
 
 def test_malformed_json_and_other_media_types_are_problems(world, partner):
     p = partner(world.authorities["pe-fecor"])
+    for text in ('{"title": "a\\u0000b"}', '{"additional_content": {"k\\u0000": "v"}}', '{"title": "\\ud800"}'):
+        unstorable = p.api.generic("POST", URL, text.encode(), content_type="application/json")
+        assert unstorable.status_code == 400 and unstorable.json()["invalid_params"][0]["name"] == "body", text
+    assert p.api.post(URL, NEW | {"requested_state": "E\x07"}, format="json").json()["invalid_params"][0]["name"] == "requested_state"
+    assert p.api.post(URL, NEW, format="json", HTTP_IDEMPOTENCY_KEY="a\x01b").status_code == 400
     broken = p.api.generic("POST", URL, b'{"title": ', content_type="application/json")
     assert broken.status_code == 400 and broken.json()["invalid_params"][0]["name"] == "body"
     form = p.api.post(URL, NEW)  # multipart
@@ -194,3 +201,20 @@ def test_attachments_are_uploaded_as_multipart(world, partner):
     assert [a["original_name"] for a in p.api.get(url).json()["results"]] == ["request.pdf"]
     missing = p.api.post(url, {"description": "no file"}, format="multipart")
     assert missing.status_code == 400 and missing.json()["invalid_params"][0]["name"] == "file"
+
+
+def test_a_partner_completes_and_submits_its_request(world, partner):
+    p = partner(world.authorities["pe-fecor"])
+    created = p.api.post(URL, NEW | {"subject_and_authority": "Investigation 123-2026 by the Fiscalía Especializada",
+                                     "facts_summary": "Proceeds were laundered in Spain.",
+                                     "persons_unknown_reason": "The account holders are not yet identified."}, format="json").json()
+    base = f"{URL}{created['id']}/"
+    added = p.api.post(f"{base}measures/", {"measure": "RECORDS", "details": "Statements 2022-2025"}, format="json", HTTP_IF_MATCH='"v1"')
+    assert added.status_code == 201, added.json()
+    assert [m["measure"] for m in p.api.get(f"{base}measures/").json()["results"]] == ["RECORDS"]
+    unknown = p.api.post(f"{base}measures/", {"measure": "NOPE"}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["invalid_params"][0]["name"] == "measure"
+    submit = next(t for t in p.api.get(f"{base}transitions/").json()["transitions"] if t["action"] == "submit")
+    assert submit["allowed"] is True, submit["reasons"]
+    done = p.api.post(f"{base}transitions/", {"action": "submit"}, format="json", HTTP_IF_MATCH='"v2"')
+    assert done.status_code == 200 and done.json()["state"] == "submitted"
