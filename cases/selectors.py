@@ -13,6 +13,7 @@ relation has a predicate here, and the actor's roles select the relations allowi
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
@@ -51,12 +52,13 @@ def _sees_everything(actor) -> bool:
     return rules.is_system(actor) or rules.is_superuser(actor)
 
 
-def _visible(qs: QuerySet, actor, kind: str, predicates: dict[str, Q]) -> QuerySet:
+def _visible(qs: QuerySet, actor, kind: str, predicates: Callable[[Any], dict[str, Q]]) -> QuerySet:
+    """`predicates(actor)` is built only for an actor the table decides about (the system has no authority)."""
     if _sees_nothing(actor):
         return qs.none()
     if _sees_everything(actor):
         return qs
-    predicate = visibility_filter(actor, kind, predicates)
+    predicate = visibility_filter(actor, kind, predicates(actor))
     return qs if predicate is None else qs.filter(predicate)
 
 
@@ -85,7 +87,7 @@ def case_may(actor, case: Case, action: str) -> bool:
 
 
 def cases_visible_to(actor) -> QuerySet[Case]:
-    return _visible(Case.objects.all(), actor, CASE_KIND, _case_predicates(actor))
+    return _visible(Case.objects.all(), actor, CASE_KIND, _case_predicates)
 
 
 def case_get(actor, pk) -> Case:
@@ -144,7 +146,7 @@ def jit_may(actor, jit: JointInvestigationTeam, action: str) -> bool:
 
 
 def jits_visible_to(actor) -> QuerySet[JointInvestigationTeam]:
-    return _visible(JointInvestigationTeam.objects.all(), actor, JIT_KIND, _jit_predicates(actor))
+    return _visible(JointInvestigationTeam.objects.all(), actor, JIT_KIND, _jit_predicates)
 
 
 def jit_get(actor, pk) -> JointInvestigationTeam:

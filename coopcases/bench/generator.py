@@ -118,7 +118,7 @@ COLUMNS = {
     "deadlines_deadline": (
         "id", "object_id", "kind", "label", "is_legal_limit", "trigger_at", "due_at", "state", "paused_at",
         "paused_total_seconds", "reminder_offsets_hours", "next_reminder_at", "escalated_at", "closed_at",
-        "extension_reason", "created_at", "calendar_country_id", "case_id", "content_type_id",
+        "extension_reason", "created_at", "updated_at", "calendar_country_id", "case_id", "content_type_id",
         "responsible_authority_id", "rule_id"),
     "cases_jointinvestigationteam": (
         "id", "created_at", "updated_at", "version", "title", "legal_basis_article", "purpose", "start_date",
@@ -542,7 +542,8 @@ class Generator:
                 state = "cancelled" if final == S.WITHDRAWN else ("met" if closed <= due else "missed")
             rows["deadlines_deadline"].append(_line(
                 self._id("deadlines_deadline"), str(request_id), clock_kind, label, legal, trigger, due, state, paused_at, 0,
-                orjson.dumps(RESPONSE_OFFSETS).decode(), next_reminder, escalated, closed, "", trigger, requested.country,
+                orjson.dumps(RESPONSE_OFFSETS).decode(), next_reminder, escalated, closed, "", trigger,
+                closed or paused_at or escalated or trigger, requested.country,
                 case_id, self.content_type_id, requested.central.pk, None,
             ))
 

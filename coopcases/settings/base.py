@@ -371,4 +371,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 LOCALE_PATHS = [BASE_DIR / "coopcases" / "locale"]
 # After authentication: each signed-in user's time zone, and their preferred language unless the switcher chose one.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "coopcases.web.middleware.UserLocaleMiddleware")
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("coopcases.web.context_processors.unread_notifications")
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "coopcases.web.context_processors.unread_notifications",
+    "coopcases.web.context_processors.statistics_link",
+]

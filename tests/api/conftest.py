@@ -2,8 +2,6 @@ import base64
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test import TransactionTestCase
 from rest_framework.test import APIClient
 
 from coopcases.accounts.roles import RoleCode
@@ -55,30 +53,3 @@ def session_client(user) -> APIClient:
     client = APIClient()
     client.force_login(user)
     return client
-
-
-_NO_TRUNCATE = (("audit_auditentry", "audit_auditentry_no_truncate"), ("audit_auditpurge", "audit_auditpurge_no_truncate"))
-
-
-def _set_truncate_triggers(enabled: bool) -> None:
-    with connection.cursor() as cursor:
-        for table, trigger in _NO_TRUNCATE:
-            cursor.execute(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER {trigger}")
-
-
-@pytest.fixture
-def audit_log_flushable(transactional_db):
-    """A transactional test ends with a TRUNCATE of every table, which the audit log's triggers refuse: let that
-    one flush through (the test database's owner may), then arm the triggers again."""
-    original = TransactionTestCase._fixture_teardown
-
-    def teardown(self):
-        TransactionTestCase._fixture_teardown = original
-        _set_truncate_triggers(False)
-        try:
-            original(self)
-        finally:
-            _set_truncate_triggers(True)
-
-    TransactionTestCase._fixture_teardown = teardown  # restores itself when the flush runs, after this fixture's end
-    return

@@ -25,7 +25,7 @@ PATHS = r"^/api/v1/(countries|authorities|networks|instruments|routing-advice|as
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_schemathesis_on_the_api2_resources(audit_log_flushable, world, live_server, monkeypatch, tmp_path):  # noqa: F811
+def test_schemathesis_on_the_api2_resources(world, live_server, monkeypatch, tmp_path):  # noqa: F811
     from coopcases.events.services import event_emit
     from coopcases.notifications.services import webhook_subscription_create
 

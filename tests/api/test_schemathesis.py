@@ -22,7 +22,7 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 @pytest.mark.slow  # several minutes: every operation through the coverage and fuzzing phases
 @pytest.mark.django_db(transaction=True)
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(audit_log_flushable, world, live_server, monkeypatch, tmp_path):
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(world, live_server, monkeypatch, tmp_path):
     monkeypatch.setattr(ClientRateThrottle, "THROTTLE_RATES", {"client": "100000/min"})
     partner = Partner(world.authorities["pe-fecor"], scopes=ALL_REQUEST_SCOPES)
     draft = complete_draft(world, "PE")

@@ -26,34 +26,7 @@ def as_user(client):
     return sign_in
 
 
-# -- browser tests -------------------------------------------------------------------------------------------------
-# Live-server tests run on committed data, and pytest-django empties the tables afterwards with one TRUNCATE.
-# The audit tables refuse TRUNCATE (a statement trigger): for these tests only, that trigger is switched off
-# around the teardown and back on right after it, so every other test still meets it.
-AUDIT_TRUNCATE_TRIGGERS = (("audit_auditentry", "audit_auditentry_no_truncate"), ("audit_auditpurge", "audit_auditpurge_no_truncate"))
-
-
-def _audit_truncate_triggers(config, *, enabled: bool) -> None:
-    from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
-
-    with config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
-        for table, trigger in AUDIT_TRUNCATE_TRIGGERS:
-            cursor.execute(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER {trigger}")
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    live = "live_server" in getattr(item, "fixturenames", ())
-    if live:
-        _audit_truncate_triggers(item.config, enabled=False)
-    try:
-        return (yield)
-    finally:
-        if live:
-            _audit_truncate_triggers(item.config, enabled=True)
-
-
+# -- browser tests (the audit tables' flush after live-server tests: see tests/conftest.py) ----------------------
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 

@@ -109,9 +109,10 @@ def statistics_page(request):
     _allowed(request)
     form = StatisticsFilterForm(request.GET)
     if not form.is_valid():
-        return render(request, "web/statistics/index.html", {"form": form}, status=400)
+        return render(request, "web/statistics/index.html", {"form": form, "nav": "statistics"}, status=400)
     s = cooperation_statistics(actor=request.user, filters=form.filters())
     context = {
+        "nav": "statistics",
         "form": form,
         "s": s,
         "charts": _charts(s),
