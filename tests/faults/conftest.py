@@ -110,7 +110,7 @@ def migrated_template(cluster: PgCluster) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    partial = dump.with_suffix(".partial")
+    partial = dump.with_suffix(f".{os.getpid()}.partial")
     subprocess.run([pg_bin("pg_dump"), "-Fc", "-f", str(partial), cluster.url(TEMPLATE_DB)], check=True, timeout=300)
     partial.rename(dump)
 
