@@ -5,6 +5,8 @@ from datetime import date
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from coopcases.accounts.policy import confidential_depends_on_object, visible_fields
+
 
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not declare (or declares read-only), each named in the 400 problem."""
@@ -81,3 +83,18 @@ class PlausibleDateField(serializers.DateField):
         if not EARLIEST_DATE <= parsed <= LATEST_DATE:
             raise serializers.ValidationError(_("a date from %(first)s to %(last)s") % {"first": EARLIEST_DATE, "last": LATEST_DATE}, code="out_of_range")
         return parsed
+
+
+class ConfidentialFieldsMixin:
+    """Confidential fields (policy.yaml) come out as null to an actor who may only see the object, not its
+    confidential content (e.g. a network contact point facilitating a request). Null, not absent: the schema stays
+    one shape for every caller."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        actor = getattr(request, "user", None)
+        if actor is None or not actor.is_authenticated or not confidential_depends_on_object(actor, instance._meta.label_lower):
+            return data
+        kept = set(visible_fields(actor, instance, data))
+        return {key: (value if key in kept else None) for key, value in data.items()}

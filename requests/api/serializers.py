@@ -8,6 +8,7 @@ from rest_framework import serializers
 from cases.selectors import cases_visible_to
 from coopcases.api.serializers import (
     CodeRelatedField,
+    ConfidentialFieldsMixin,
     PlausibleDateField,
     StrictSerializer,
     TransitionRequestSerializer,
@@ -34,7 +35,10 @@ def _codes(manager) -> list[str]:
     return sorted(row.code for row in manager.all())
 
 
-class MlaRequestSerializer(serializers.ModelSerializer):
+class MlaRequestSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+    facts_summary = serializers.CharField(
+        read_only=True, allow_null=True, help_text="null when the caller may see the request but not its confidential content"
+    )
     requesting_authority = serializers.CharField(source="requesting_authority.code", read_only=True)
     requesting_state = serializers.CharField(source="requesting_state_id", read_only=True, help_text="ISO 3166-1 alpha-2")
     requested_state = serializers.CharField(source="requested_state_id", read_only=True, help_text="ISO 3166-1 alpha-2")

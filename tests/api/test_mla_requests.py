@@ -8,7 +8,7 @@ from django.utils import timezone
 from coopcases.audit.models import AuditEntry
 from requests.models import MlaRequest
 from tests.api.conftest import session_client
-from tests.requests.factories import advance, complete_draft
+from tests.requests.factories import advance, complete_draft, informal_enquiry, step
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/mla-requests/"
@@ -227,3 +227,17 @@ def test_a_partner_completes_and_submits_its_request(world, partner):
     assert submit["allowed"] is True, submit["reasons"]
     done = p.api.post(f"{base}transitions/", {"action": "submit"}, format="json", HTTP_IF_MATCH='"v2"')
     assert done.status_code == 200 and done.json()["state"] == "submitted"
+
+
+def test_a_network_contact_point_sees_the_request_but_not_its_confidential_facts(world):
+    enquiry = informal_enquiry(world, network="rrag", facts_summary="The suspect moved funds through Montevideo.")
+    step(enquiry, "send_informal", world.user("magistrate:ar-procelac"))
+    contact = world.user("contact:uy-fiscalia")
+    contact.contact_point_networks.add(world.networks["rrag"])
+
+    facilitator = session_client(contact).get(f"{URL}{enquiry.pk}/").json()
+    drafter = session_client(world.user("magistrate:ar-procelac")).get(f"{URL}{enquiry.pk}/").json()
+    assert facilitator["reference"] == enquiry.reference and facilitator["facts_summary"] is None
+    assert drafter["facts_summary"] == "The suspect moved funds through Montevideo."
+    listed = session_client(contact).get(URL).json()["results"]
+    assert [row["facts_summary"] for row in listed] == [None]
