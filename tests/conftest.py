@@ -1,5 +1,7 @@
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import translation
 
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
@@ -8,6 +10,14 @@ TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 def _media_root(settings, tmp_path):
     """Attachments of a test land in its own folder."""
     settings.MEDIA_ROOT = str(tmp_path / "files")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language, whatever language an earlier test's code activated."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 def _uses_transactional_db(request) -> bool:
