@@ -150,16 +150,6 @@ def confidential_depends_on_object(actor, kind: str) -> bool:
     )
 
 
-def redact_confidential(actor, obj, data: dict) -> dict:
-    """A copy of `data` (a serialised `obj`) without the confidential keys the actor may not see.
-
-    For the API and the web: call after the visibility check, before the data leaves. Reads that keep confidential
-    fields are still recorded with a purpose (`audit_view`).
-    """
-    kept = set(visible_fields(actor, obj, data))
-    return {key: value for key, value in data.items() if key in kept}
-
-
 def render_markdown(source: Policy | None = None) -> str:
     """The tables of docs/access-policy.md: per kind, roles down, relations across, allowed actions in the cells."""
     source = source or policy()
