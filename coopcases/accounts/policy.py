@@ -115,14 +115,15 @@ def actor_may_on(actor, obj, action: str) -> bool:
     return actor_may(actor, kind.name, import_string(kind.relations_of)(actor, obj), action)
 
 
-def visibility_filter(actor, kind: str, predicates: dict[str, Q | Callable[[], Q]]) -> Q | None:
-    """The visibility predicate of a kind: the OR of the SQL predicates of the relations the actor's roles may view.
+def visibility_filter(actor, kind: str, predicates: dict[str, Q | Callable[[], Q]], action: str = "view") -> Q | None:
+    """The visibility predicate of a kind: the OR of the SQL predicates of the relations the actor's roles may view
+    (or take another `action` on, e.g. `view_confidential`).
 
     `predicates` maps each relation to its predicate, or to a callable building it when it costs a query (called
     only if the relation is allowed); relations without one, like `unrelated`, match only when every relation is
     allowed. None means every row (auditors).
     """
-    allowed = policy().relations_allowing(policy_roles(actor), kind, "view")
+    allowed = policy().relations_allowing(policy_roles(actor), kind, action)
     if allowed == set(policy().kinds[kind].relations):
         return None
     predicate = Q(pk__in=[])

@@ -10,7 +10,11 @@ from coopcases.api.errors import ProblemException
 
 
 def etag_for(obj) -> str:
-    return f'"v{obj.version}"'
+    return etag_of(obj.version)
+
+
+def etag_of(version: int) -> str:
+    return f'"v{version}"'
 
 
 def _versions(raw: str) -> list[int]:

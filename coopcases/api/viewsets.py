@@ -55,10 +55,15 @@ class ResourceViewSet(GenericViewSet):
             return self.model._default_manager.none()
         return self.visible_queryset(self.request.user)
 
-    def get_object(self):
+    def lookup_pk(self) -> int:
+        """The primary key in the URL; 404 for one that cannot exist."""
         value = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
         if not value.isdigit() or int(value) > MAX_ID:
             raise NotFound()
+        return int(value)
+
+    def get_object(self):
+        self.lookup_pk()
         return super().get_object()
 
     # -- representation with its ETag ---------------------------------------------------------------------------

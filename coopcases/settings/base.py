@@ -340,7 +340,7 @@ REST_FRAMEWORK |= {
     "DEFAULT_SCHEMA_CLASS": "coopcases.api.schema.ProblemAutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["coopcases.api.permissions.HasScope"],
     "DEFAULT_FILTER_BACKENDS": ["coopcases.api.filters.StrictFilterBackend", "coopcases.api.filters.StrictOrderingFilter"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["coopcases.api.renderers.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": ["coopcases.api.parsers.StorableJSONParser"],
     "ORDERING_PARAM": "ordering",
 }

@@ -1,14 +1,15 @@
 """`/api/v1/mla-requests/` and its nested attachments, messages and events. Thin: selectors read, services write."""
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
 
+from coopcases.api.conditional import etag_of
 from coopcases.api.serializers import EventSerializer
 from coopcases.api.viewsets import ResourceViewSet, TransitionsMixin
 from coopcases.events.models import Event
-from networks.models import Instrument, Offence
 from requests import selectors, services
 from requests.api import serializers as s
 from requests.api.filters import EventFilter, MlaRequestFilter
@@ -37,10 +38,33 @@ class MlaRequestViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet
     transition_serializer_class = s.MlaTransitionSerializer
 
     def visible_queryset(self, actor):
-        return selectors.with_deadlines(selectors.mla_requests_visible_to(actor)).select_related(*RELATED).prefetch_related(
-            Prefetch("legal_bases", queryset=Instrument.objects.only("id", "code")),
-            Prefetch("offences", queryset=Offence.objects.only("id", "code")),
-        )
+        return selectors.with_deadlines(selectors.mla_requests_visible_to(actor)).select_related(*RELATED)
+
+    # Reads represent plain rows (s.MlaRequestRepresentation), not model instances through the ModelSerializer: a
+    # page of 50 then costs one query and a dict per row (docs/benchmarks.md).
+
+    def _represented(self, qs) -> list[dict]:
+        return s.MlaRequestRepresentation().many(list(selectors.mla_request_rows(self.request.user, qs)))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(selectors.mla_request_rows(request.user, self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(s.MlaRequestRepresentation().many(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        found = self._represented(self.filter_queryset(self.get_queryset()).filter(pk=self.lookup_pk()))
+        if not found:
+            raise NotFound()
+        return Response(found[0], headers={"ETag": etag_of(found[0]["version"])})
+
+    def represent(self, obj, status_code=status.HTTP_200_OK, serializer_class=None, reread=True):
+        """After a write: the request re-read as a row, its ETag that row's version."""
+        if serializer_class is not None:
+            return super().represent(obj, status_code, serializer_class, reread)
+        data = self._represented(self.get_queryset().filter(pk=obj.pk))[0]
+        headers = {"ETag": etag_of(data["version"])}
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = self.request.build_absolute_uri(self._detail_path(obj))
+        return Response(data, status=status_code, headers=headers)
 
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):
