@@ -56,7 +56,7 @@ BENCH_DB ?= coop_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/4
 BENCH_PLOT ?= var/bench/latency.png
 BENCH_ARGS ?=
-BENCH_ENV = DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) REDIS_URL=$(BENCH_REDIS_URL) DJANGO_SETTINGS_MODULE=coopcases.settings.dev BENCH_ENDPOINTS=true
+BENCH_ENV = DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) REDIS_URL=$(BENCH_REDIS_URL) DJANGO_SETTINGS_MODULE=coopcases.settings.dev
 
 ## bench: BENCH_REQUESTS=1000000 for full size; BENCH_REUSE=1 keeps an already generated $(BENCH_DB)
 bench: venv

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -27,8 +26,3 @@ urlpatterns = [
 # Unrouted URLs and crashes under /api/ answer problem+json too; a lost database answers 503 everywhere.
 handler404 = "coopcases.api.errors.handler404"
 handler500 = "coopcases.api.errors.handler500"
-
-# -- bench (issue 10): the benchmark's fallback list/detail, only with BENCH_ENDPOINTS=true --
-if settings.BENCH_ENDPOINTS:
-    urlpatterns.insert(0, path("bench/api/", include("coopcases.bench.urls")))
-# -- end bench --

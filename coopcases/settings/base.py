@@ -68,9 +68,6 @@ INSTALLED_APPS = [
     "coopcases.bench",
     # -- end bench --
 ]
-# -- bench (issue 10) --
-BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False, "Mount the benchmark's fallback MLA request list under /bench/api/ (make bench only)")
-# -- end bench --
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

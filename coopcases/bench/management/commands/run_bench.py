@@ -9,8 +9,7 @@ concurrency; the `updated_since` sync of the last hour; approvals end to end (st
 query counts; EXPLAIN of the list and of the sweep; `bench_sweep`; `bench_webhooks`; the RSS of a web worker and
 of the Celery worker. Results go to --out (JSON) and, with --plot, a PNG of latency against concurrency.
 
-The endpoint URLs are parameters. When the list URL answers 404 (API not built yet) the fallback under /bench/api/
-(real selectors + a DRF serializer, BENCH_ENDPOINTS) is measured instead, and the results say so.
+The endpoint URLs are parameters.
 """
 
 from __future__ import annotations
@@ -46,9 +45,6 @@ from coopcases.events.models import Event
 from requests.models import MlaRequest, MlaRequestState
 from requests.selectors import awaiting_decision_of, mla_requests_visible_to
 from requests.services import mla_request_transition
-
-FALLBACK_LIST = "/bench/api/mla-requests/"
-FALLBACK_DETAIL = "/bench/api/mla-requests/{id}/"
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -116,6 +112,7 @@ class Command(BaseCommand):
             self._reads()
             self.results["query_counts"] = self._query_counts()
             self.results["in_process"] = self._in_process()
+            self.results["visibility_cost"] = self._visibility_cost()
             self.results["explain_list"] = self._explain_list()
             if "approve" not in self.skip:
                 self.results["approve"] = self._approve()
@@ -180,7 +177,7 @@ class Command(BaseCommand):
         env = dict(os.environ)
         env.update(DJANGO_SETTINGS_MODULE="coopcases.settings.prod", SECRET_KEY=secrets.token_urlsafe(64),
                    SECURE_SSL_REDIRECT="false", DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost",
-                   API_THROTTLE_RATE="100000000/min", BENCH_ENDPOINTS="true", LOG_LEVEL="WARNING",
+                   API_THROTTLE_RATE="100000000/min", LOG_LEVEL="WARNING",
                    DATABASE_URL=os.environ.get("DATABASE_URL", ""), REDIS_URL=os.environ.get("REDIS_URL", ""))
         return env
 
@@ -226,12 +223,6 @@ class Command(BaseCommand):
 
     def _endpoints(self) -> None:
         list_url, detail_url = self.opts["list_url"], self.opts["detail_url"]
-        response = httpx.get(self.base + list_url, headers={"Authorization": self.auth}, timeout=30)
-        if response.status_code == 404:
-            list_url, detail_url, measured = FALLBACK_LIST, FALLBACK_DETAIL, "fallback"
-            self.stdout.write(f"{self.opts['list_url']} answered 404: measuring the fallback {FALLBACK_LIST}")
-        else:
-            measured = "api"
         filters = {"state": self.state, "requested_state": self.requested_state}
         visible = mla_requests_visible_to(self.actor)
         detail_id = visible.filter(**{"state": self.state, "requested_state_id": self.requested_state}).order_by("-id").values_list("id", flat=True).first()
@@ -256,7 +247,7 @@ class Command(BaseCommand):
         ours_fields = set(ours["results"][0]) if ours["results"] else set()
         raw_fields = set(raw["results"][0]) if raw["results"] else set()
         self.results["baseline_field_difference"] = sorted(ours_fields ^ raw_fields)
-        self.results["endpoints"] = {"measured": measured, "list_url": list_url, "detail_url": detail_url, "urls": self.urls,
+        self.results["endpoints"] = {"measured": "api", "list_url": list_url, "detail_url": detail_url, "urls": self.urls,
                                      "actor": self.actor.username, "filters": filters, "deep_page": self.deep_note,
                                      "baseline_same_rows": same, "page_rows": len(ours["results"])}
         if not same:
@@ -306,31 +297,52 @@ class Command(BaseCommand):
         return counts
 
     def _in_process(self, repeat: int = 40) -> dict:
-        """The same two pages without HTTP, one after the other in this process: medians and their ratio."""
+        """The same list page (and our detail) without HTTP in this process, the calls interleaved so that the
+        neighbours' load falls on both alike: medians, and ratios to the raw page."""
         from coopcases.bench import rawapp
 
         client = Client(HTTP_AUTHORIZATION=self.auth)
-        path = self.urls["list"].removeprefix(self.base)
+        paths = {name: self.urls[name].removeprefix(self.base) for name in ("list", "detail")}
         raw_query = self.urls["raw_list"].split("?", 1)[1]
-
-        def ours():
-            client.get(path)
-
-        def raw():
-            b"".join(rawapp.application({"QUERY_STRING": raw_query}, lambda status, headers: None))
-
-        timings = {}
-        for name, call in (("raw", raw), ("ours", ours)):
+        calls = {"raw": lambda: b"".join(rawapp.application({"QUERY_STRING": raw_query}, lambda status, headers: None)),
+                 "ours": lambda: client.get(paths["list"]), "detail": lambda: client.get(paths["detail"])}
+        samples: dict[str, list[float]] = {name: [] for name in calls}
+        for call in calls.values():
             call()
-            samples = []
-            with override_settings(DEBUG=False):  # as in production: no query log
-                for _ in range(repeat):
+        with override_settings(DEBUG=False):  # as in production: no query log
+            for _ in range(repeat):
+                for name, call in calls.items():
                     t0 = time.perf_counter()
                     call()
-                    samples.append((time.perf_counter() - t0) * 1000)
-            timings[name] = round(statistics.median(samples), 2)
+                    samples[name].append((time.perf_counter() - t0) * 1000)
+        timings = {name: round(statistics.median(values), 2) for name, values in samples.items()}
+        timings["detail_p95"] = round(sorted(samples["detail"])[int(repeat * 0.95) - 1], 2)
         timings["ratio"] = round(timings["ours"] / timings["raw"], 1) if timings["raw"] else None
+        timings["detail_ratio"] = round(timings["detail"] / timings["raw"], 1) if timings["raw"] else None
         return timings
+
+    def _visibility_cost(self, repeat: int = 40) -> dict:
+        """What visibility filtering costs: the rows of our list page and of our detail read through the officer's
+        visibility and through none (the same query without its predicate), in process, interleaved; target ≤ 1.3×."""
+        from requests.selectors import mla_request_rows, with_deadlines
+
+        detail_id = int(self.urls["detail"].rstrip("/").rsplit("/", 1)[1])
+        bases = {"filtered": mla_requests_visible_to(self.actor), "unfiltered": MlaRequest.objects.all()}
+        queries = {}
+        for name, base in bases.items():
+            rows = mla_request_rows(self.actor, with_deadlines(base))
+            queries[f"list_{name}"] = rows.filter(state=self.state, requested_state_id=self.requested_state).order_by("-id")[:51]
+            queries[f"detail_{name}"] = rows.filter(pk=detail_id)
+        samples: dict[str, list[float]] = {name: [] for name in queries}
+        for _ in range(repeat):
+            for name, qs in queries.items():
+                t0 = time.perf_counter()
+                list(qs.all())
+                samples[name].append((time.perf_counter() - t0) * 1000)
+        out = {name: round(statistics.median(values), 3) for name, values in samples.items()}
+        for read in ("list", "detail"):
+            out[f"{read}_ratio"] = round(out[f"{read}_filtered"] / out[f"{read}_unfiltered"], 2)
+        return out
 
     def _explain_list(self) -> str:
         qs = mla_requests_visible_to(self.actor).filter(state=self.state, requested_state_id=self.requested_state).order_by("-id")[:51]
@@ -468,7 +480,11 @@ class Command(BaseCommand):
               f"p50 {a['p50']} ms, p95 {a['p95']} ms, {a['per_second']}/s; +{a['event_rows']} events, +{a['audit_rows']} audit rows, "
               f"outbox {a['outbox_dispatched']}/{a['outbox_rows']} dispatched by the worker")
         ip = r["in_process"]
-        w(f"in process (no HTTP), list page median: ours {ip['ours']} ms, raw {ip['raw']} ms, ratio {ip['ratio']}×")
+        w(f"in process (no HTTP), list page median: ours {ip['ours']} ms, raw {ip['raw']} ms, ratio {ip['ratio']}×; "
+          f"detail median {ip['detail']} ms, p95 {ip['detail_p95']} ms ({ip['detail_ratio']}× the raw page)")
+        v = r["visibility_cost"]
+        w(f"visibility filtering, in process: list rows {v['list_filtered']} ms vs {v['list_unfiltered']} ms unfiltered "
+          f"({v['list_ratio']}×), detail row {v['detail_filtered']} ms vs {v['detail_unfiltered']} ms ({v['detail_ratio']}×)")
         q = r["query_counts"]
         w(f"queries: list 1 row {q['list_1_row']['queries']}, list 100 rows {q['list_100_rows']['queries']}, detail {q['detail']['queries']}")
         if "error" in r.get("sweep", {}):
