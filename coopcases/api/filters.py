@@ -19,6 +19,8 @@ class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, plus: every query parameter must be a declared filter, `ordering` or a pagination one."""
 
     def filter_queryset(self, request, queryset, view):
+        if not request.query_params:  # nothing to filter by (every detail read): skip building and validating the form
+            return queryset
         allowed = set(PAGINATION_PARAMS)
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:

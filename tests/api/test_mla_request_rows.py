@@ -7,6 +7,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from requests import selectors
@@ -69,3 +70,11 @@ def test_codes_are_read_in_one_query_each_when_the_database_did_not_give_them(wo
         rows = selectors.with_codes([{"id": first.pk}, {"id": second.pk}])
     assert rows[0]["legal_basis_codes"] == ["UNTOC", "VIENNA1988"] and rows[0]["offence_codes"] == ["DRUG_TRAFFICKING", "MONEY_LAUNDERING"]
     assert rows[1]["legal_basis_codes"] == ["BR_PT_1991", "UNCAC"] and rows[1]["offence_codes"] == ["MONEY_LAUNDERING"]
+
+
+def test_without_arrays_in_the_database_the_representation_is_the_same(world, monkeypatch):
+    advance(world, complete_draft(world, offences=["MONEY_LAUNDERING", "DRUG_TRAFFICKING"]), S.SUBMITTED)
+    api = session_client(world.user("ca:pe-fn"))
+    expected = api.get(URL).json()["results"]
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # the path of `make run`, on PostgreSQL too
+    assert api.get(URL).json()["results"] == expected and expected[0]["offences"] == ["DRUG_TRAFFICKING", "MONEY_LAUNDERING"]
