@@ -157,6 +157,9 @@ def mla_can_do(actor, req, action):
     }.get(action)
     if action == "view_confidential" and not mla_can_view(actor, req):
         return agreeing(False, allowed, "mla view_confidential")
+    if action == "view_confidential":  # the API's rows decide it in SQL
+        rows = mla_selectors.mla_request_rows(actor, mla_selectors.with_deadlines(mla_selectors.mla_requests_visible_to(actor)).filter(pk=req.pk))
+        agreeing(bool(rows.get()["confidential_shown"]), allowed, "mla view_confidential (API rows)")
     return agreeing(door(), allowed, f"mla {action}") if door else allowed
 
 
