@@ -79,7 +79,7 @@ class MlaRequestRepresentation:
     """`MlaRequestSerializer`'s output, built by a plain function from rows of `selectors.mla_request_rows` (with
     `with_codes`): no model instances, no field machinery, no query per row (the confidential fields are nulled by
     the row's `confidential_shown`, decided in SQL). MlaRequestSerializer stays the declared shape (schema);
-    tests/api/test_query_counts.py checks both give the same representation."""
+    tests/api/test_mla_request_rows.py checks both give the same representation."""
 
     confidential = [name for name in policy().kinds[selectors.KIND].confidential if name in MlaRequestSerializer.Meta.fields]
 
