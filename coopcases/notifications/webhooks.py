@@ -66,9 +66,9 @@ LEASE = timedelta(minutes=5)
 # 72 hours still gets the whole schedule; a delivery that kills its worker again and again stops here.
 MAX_LOST_ATTEMPTS = 5
 BATCH = 100  # deliveries claimed together by the batch sender
-# POSTs in flight at once (threads sharing the kept-alive clients): a whole batch, so that a batch of timeouts
-# takes one timeout, not several.
-SEND_CONCURRENCY = BATCH
+# POSTs in flight at once (threads sharing the kept-alive clients). More threads only fight for the GIL when the
+# partner answers fast; against a partner that times out, a batch takes BATCH / SEND_CONCURRENCY timeouts.
+SEND_CONCURRENCY = 16
 EXCERPT_BYTES = 1000
 USER_AGENT = "coopcases-webhooks/1"
 
@@ -339,6 +339,19 @@ def _give_up(delivery: WebhookDelivery, reason: str) -> None:
     logger.error("webhook delivery %s dead: %s", delivery.pk, reason)
 
 
+_senders: ThreadPoolExecutor | None = None
+_senders_lock = threading.Lock()
+
+
+def _sender_pool() -> ThreadPoolExecutor:
+    """The sending threads of the process, kept between batches (created on first use: after a worker forks)."""
+    global _senders
+    with _senders_lock:
+        if _senders is None:
+            _senders = ThreadPoolExecutor(max_workers=SEND_CONCURRENCY, thread_name_prefix="webhook-send")
+        return _senders
+
+
 def _send_all(claimed: list[Claimed], concurrency: int) -> None:
     def send(c: Claimed) -> None:
         c.result = post(c.url, c.webhook_id, c.body, c.secrets)
@@ -347,8 +360,10 @@ def _send_all(claimed: list[Claimed], concurrency: int) -> None:
         for c in claimed:
             send(c)
         return
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(claimed)), thread_name_prefix="webhook") as pool:
-        list(pool.map(send, claimed))
+    pool = _sender_pool() if concurrency == SEND_CONCURRENCY else ThreadPoolExecutor(max_workers=concurrency)
+    list(pool.map(send, claimed))
+    if pool is not _senders:
+        pool.shutdown()
 
 
 def _record(claimed: list[Claimed]) -> dict[int, Outcome]:
