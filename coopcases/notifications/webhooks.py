@@ -288,26 +288,39 @@ def _set_synchronous_commit_off() -> None:
 
 
 def _claim_many(wanted: list[tuple[int, int]], now: datetime) -> list[Claimed]:
-    """Lease the given (delivery id, attempt number) pairs in one transaction: rows locked elsewhere, already
-    finished, at another attempt or with an attempt in flight are skipped. An attempt whose lease ran out without an
-    outcome (its worker died) does not count towards MAX_ATTEMPTS; it counts towards MAX_LOST_ATTEMPTS."""
-    if not wanted:
-        return []
+    """Lease the given (delivery id, attempt number) pairs: rows locked elsewhere, already finished, at another
+    attempt or with an attempt in flight are skipped (a duplicate or stale message)."""
     attempt_of = dict(wanted)
+    return _lease(lambda rows: rows.filter(pk__in=list(attempt_of)), now, attempt_of) if wanted else []
+
+
+def _claim_due(now: datetime, limit: int) -> list[Claimed]:
+    """Lease up to `limit` due deliveries, the earliest first and in order per object, in one transaction with
+    their selection (`FOR UPDATE SKIP LOCKED`: concurrent senders take disjoint rows)."""
+    return _lease(
+        lambda rows: rows.filter(_head_of_its_object(), next_attempt_at__lte=now).order_by("next_attempt_at")[:limit],
+        now, None,
+    )
+
+
+def _lease(narrow, now: datetime, attempt_of: dict[int, int] | None) -> list[Claimed]:
+    """Lock the rows `narrow` selects among those free to claim and lease them for LEASE, in one transaction.
+    An attempt whose lease ran out without an outcome (its worker died) does not count towards MAX_ATTEMPTS; it
+    counts towards MAX_LOST_ATTEMPTS."""
     skip = connection.features.has_select_for_update_skip_locked
     lease = now + LEASE
     with transaction.atomic(durable=True):
         _set_synchronous_commit_off()
-        rows = list(
+        free = (
             WebhookDelivery.objects.select_for_update(skip_locked=skip, of=("self",))
             .select_related("subscription")
-            .filter(_no_outcome_yet(now), pk__in=list(attempt_of), status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED])
+            .filter(_no_outcome_yet(now), status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED])
             .only("id", "attempts", "lost_attempts", "leased_until", "webhook_id", "body", "subscription_id",
                   "subscription__active", "subscription__target_url")
         )
         claimed, leased_ids = [], []
-        for d in rows:
-            if d.attempts != attempt_of[d.pk] - 1:
+        for d in narrow(free):
+            if attempt_of is not None and d.attempts != attempt_of[d.pk] - 1:
                 continue  # a duplicate or stale message
             if not d.subscription.active:
                 _give_up(d, "subscription inactive")
@@ -452,19 +465,24 @@ def _disable_gone(subscription_id: int, at: datetime, audit_record) -> None:
 
 def webhook_deliver_many(wanted: list[tuple[int, int]], *, now: datetime | None = None,
                          concurrency: int = SEND_CONCURRENCY) -> dict[int, Outcome]:
-    """Make the given attempts (delivery id, attempt number): one claim, concurrent signed POSTs through kept-alive
-    connections, one transaction recording every outcome. Pairs not claimed (duplicate, stale, in flight) are
-    SKIPPED. A short wait before the next attempt also goes by message; the sweep remains the safety net."""
+    """Make the given attempts (delivery id, attempt number); pairs not claimed (duplicate, stale, in flight) are
+    SKIPPED."""
+    now = now or timezone.now()
+    outcomes = dict.fromkeys((pk for pk, _ in wanted), Outcome.SKIPPED)
+    outcomes.update(_deliver(_claim_many(wanted, now), concurrency))
+    return outcomes
+
+
+def _deliver(claimed: list[Claimed], concurrency: int) -> dict[int, Outcome]:
+    """Concurrent signed POSTs through kept-alive connections, then one transaction recording every outcome. A short
+    wait before the next attempt also goes by message; the sweep remains the safety net."""
     from coopcases.events.enqueue import enqueue
     from coopcases.notifications.tasks import deliver_webhook
 
-    now = now or timezone.now()
-    claimed = _claim_many(wanted, now)
-    outcomes = dict.fromkeys((pk for pk, _ in wanted), Outcome.SKIPPED)
     if not claimed:
-        return outcomes
+        return {}
     _send_all(claimed, concurrency)
-    outcomes.update(_record(claimed))
+    outcomes = _record(claimed)
     for c in claimed:
         if outcomes[c.id] == Outcome.RETRY and c.retry_in <= timedelta(minutes=1):
             enqueue(deliver_webhook, c.id, c.attempt + 1, countdown=c.retry_in.total_seconds())
@@ -510,10 +528,10 @@ def webhooks_deliver_due(*, limit: int = BATCH, concurrency: int = SEND_CONCURRE
     result = Drained()
     stop = time.monotonic() + budget_seconds
     while time.monotonic() < stop:
-        due = webhooks_due(now=now, limit=limit)
-        if not due:
+        claimed = _claim_due(now or timezone.now(), limit)
+        if not claimed:
             return result
-        outcomes = webhook_deliver_many(due, now=now, concurrency=concurrency)
+        outcomes = _deliver(claimed, concurrency)
         result.batches += 1
         result.delivered += sum(o == Outcome.SUCCEEDED for o in outcomes.values())
         result.failed += sum(o in (Outcome.RETRY, Outcome.DEAD, Outcome.GONE) for o in outcomes.values())
