@@ -217,7 +217,7 @@ def test_random_fault_combinations_lose_and_double_nothing(pg, fresh_db, broker,
     from tests.faults.scenarios import mla_world
 
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.1
-    webhooks._per_thread.__dict__.clear()  # clients are built with the timeout
+    webhooks._clients.clear()  # clients are built with the timeout
     world, _ = mla_world(0)
     only = os.environ.get("FAULT_SEED")
     seeds = [int(only)] if only else list(range(SCENARIOS))
