@@ -495,8 +495,8 @@ def webhook_deliver(*, delivery_id: int, attempt: int, now: datetime | None = No
 
 
 def webhooks_due(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, int]]:
-    """(delivery id, next attempt number) of deliveries due, in order per object, leased for LEASE so that the
-    next sweep does not repeat them. One statement: `FOR UPDATE SKIP LOCKED` on the partial index, so concurrent
+    """(delivery id, next attempt number) of deliveries due, in order per object, for one message each; leased for
+    LEASE so that the next sweep does not repeat them. One statement: `FOR UPDATE SKIP LOCKED` on the partial index, so concurrent
     sweeps take disjoint rows."""
     now = now or timezone.now()
     skip = connection.features.has_select_for_update_skip_locked
@@ -509,7 +509,12 @@ def webhooks_due(*, now: datetime | None = None, limit: int = 500) -> list[tuple
             .values_list("pk", "attempts")[:limit]
         )
         if rows:
-            WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(next_attempt_at=now + LEASE)
+            # Past its lease by this sweep's clock, an attempt in flight has lost its worker: released here, and
+            # counted as lost, so that the message for it (same attempt number) can claim it.
+            WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+                lost_attempts=F("lost_attempts") + Case(When(leased_until__isnull=False, then=1), default=0),
+                leased_until=None, next_attempt_at=now + LEASE,
+            )
     return [(pk, attempts + 1) for pk, attempts in rows]
 
 
