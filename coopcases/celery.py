@@ -23,6 +23,7 @@ app.conf.task_routes = {
     "notifications.send_digests": {"queue": "sweeps"},
     "events.dispatch_event": {"queue": "deliveries"},
     "notifications.deliver_webhook": {"queue": "deliveries"},
+    "notifications.deliver_webhooks": {"queue": "deliveries"},
     "notifications.send_email": {"queue": "deliveries"},
 }
 app.autodiscover_tasks()

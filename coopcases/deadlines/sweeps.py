@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import psycopg
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
@@ -48,8 +49,16 @@ def due_deadlines(now: datetime):
     ).order_by("next_reminder_at")
 
 
+# What the sweep reads of a claimed deadline (the others — rule, calendar, pause and audit moments — it never uses):
+# a model instance costs Python time per field, and a sweep builds a thousand of them.
+SWEPT_FIELDS = (
+    "id", "content_type_id", "object_id", "case_id", "kind", "label", "is_legal_limit", "responsible_authority_id",
+    "trigger_at", "due_at", "state", "reminder_offsets_hours", "next_reminder_at", "escalated_at",
+)
+
+
 def claim_query(now: datetime, batch: int):
-    qs = due_deadlines(now)
+    qs = due_deadlines(now).only(*SWEPT_FIELDS)
     # SQLite has no row locks (one writer at a time); select_for_update is then a no-op.
     qs = qs.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
     return qs[:batch]
@@ -79,14 +88,14 @@ def _process_batch(claimed: list[Deadline], now: datetime, result: SweepResult) 
     sent: dict[int, set[int]] = defaultdict(set)
     for deadline_id, offset in DeadlineReminder.objects.filter(deadline__in=claimed).values_list("deadline_id", "offset_hours"):
         sent[deadline_id].add(offset)
-    new_rows: list[DeadlineReminder] = []
+    new_rows: list[tuple[int, int]] = []  # (deadline id, offset hours)
     drafts: list[EventDraft] = []
     missed: list[Deadline] = []
     for deadline in claimed:
         done = sent[deadline.pk]
         if deadline.due_at <= now:
             if ESCALATION_OFFSET not in done:
-                new_rows.append(DeadlineReminder(deadline=deadline, offset_hours=ESCALATION_OFFSET, sent_at=now))
+                new_rows.append((deadline.pk, ESCALATION_OFFSET))
                 deadline.state, deadline.escalated_at = DeadlineState.MISSED, now
                 data = _event_data(deadline)
                 drafts.append(EventDraft(deadline, EVENT_MISSED, DeadlineState.OPEN, DeadlineState.MISSED, data=data))
@@ -99,12 +108,12 @@ def _process_batch(claimed: list[Deadline], now: datetime, result: SweepResult) 
             if h not in done and deadline.trigger_at < deadline.due_at - timedelta(hours=h) <= now
         )
         if reached:
-            new_rows += [DeadlineReminder(deadline=deadline, offset_hours=h, sent_at=now) for h in reached]
+            new_rows += [(deadline.pk, h) for h in reached]
             data = _event_data(deadline, offset_hours=reached[0], skipped_offsets_hours=reached[1:])
             drafts.append(EventDraft(deadline, EVENT_REMINDER, data=data))
             result.reminders += 1
         deadline.next_reminder_at = next_reminder_at(deadline, sent=done | set(reached))
-    DeadlineReminder.objects.bulk_create(new_rows)
+    _insert_reminders(new_rows, now)
     _save_moments(claimed)
     event_emit_many(drafts=drafts, actor=None)
     for deadline in missed:  # a state change: one audit row each (rare next to reminders)
@@ -113,6 +122,21 @@ def _process_batch(claimed: list[Deadline], now: datetime, result: SweepResult) 
             before={"state": DeadlineState.OPEN}, after={"state": DeadlineState.MISSED, "due_at": deadline.due_at.isoformat()},
         )
     result.missed += len(missed)
+
+
+def _insert_reminders(rows: list[tuple[int, int]], sent_at: datetime) -> None:
+    """One INSERT; a reminder already sent violates `deadline_reminder_once` and rolls the whole batch back."""
+    if connection.vendor != "postgresql":
+        DeadlineReminder.objects.bulk_create(
+            DeadlineReminder(deadline_id=pk, offset_hours=h, sent_at=sent_at) for pk, h in rows
+        )
+        return
+    if rows:
+        _execute_bound(
+            f"""INSERT INTO {DeadlineReminder._meta.db_table} (deadline_id, offset_hours, sent_at)
+                SELECT v.id, v.offset_hours, %s FROM unnest(%b::bigint[], %b::int[]) AS v(id, offset_hours)""",  # noqa: S608
+            [sent_at, [pk for pk, _ in rows], [h for _, h in rows]],
+        )
 
 
 def _save_moments(claimed: list[Deadline]) -> None:
@@ -124,16 +148,23 @@ def _save_moments(claimed: list[Deadline]) -> None:
         Deadline.objects.bulk_update(claimed, ["next_reminder_at", "state", "escalated_at", "updated_at"])
         return
     # Django's bulk_update builds a CASE per row and field: slower in Python than the whole sweep in SQL.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {Deadline._meta.db_table} AS d
-                SET next_reminder_at = v.next_reminder_at, state = v.state, escalated_at = v.escalated_at, updated_at = %s
-                FROM unnest(%s::bigint[], %s::timestamptz[], %s::varchar[], %s::timestamptz[])
-                     AS v(id, next_reminder_at, state, escalated_at)
-                WHERE d.id = v.id""",  # noqa: S608 (the table name is ours; values are parameters)
-            [now, [d.pk for d in claimed], [d.next_reminder_at for d in claimed], [d.state for d in claimed],
-             [d.escalated_at for d in claimed]],
-        )
+    _execute_bound(
+        f"""UPDATE {Deadline._meta.db_table} AS d
+            SET next_reminder_at = v.next_reminder_at, state = v.state, escalated_at = v.escalated_at, updated_at = %s
+            FROM unnest(%b::bigint[], %b::timestamptz[], %b::varchar[], %b::timestamptz[])
+                 AS v(id, next_reminder_at, state, escalated_at)
+            WHERE d.id = v.id""",  # noqa: S608 (the table name is ours; values are parameters)
+        [now, [d.pk for d in claimed], [d.next_reminder_at for d in claimed], [d.state for d in claimed],
+         [d.escalated_at for d in claimed]],
+    )
+
+
+def _execute_bound(sql: str, params: list) -> None:
+    """Run `sql` in the current transaction with parameters bound on the server, arrays in binary form (%b): Django's
+    cursor quotes every array element in Python."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
 
 
 def _event_data(deadline: Deadline, **extra) -> dict:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
-from django.db import transaction
+import psycopg
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -97,8 +99,43 @@ def event_emit_many(*, drafts: list[EventDraft], actor) -> list[Event]:
             authority_id=getattr(actor, "authority_id", None) if is_user else None,
             door=door, from_state=draft.from_state, to_state=draft.to_state, reason=draft.reason, data=draft.data,
         ))
-    Event.objects.bulk_create(events)
+    _insert(events)
     for event in events:
         for hook in _after_commit_hooks:
             transaction.on_commit(lambda h=hook, pk=event.pk: h(pk))
     return events
+
+
+_INSERT_SQL = """
+    INSERT INTO events_event (at, event_type, object_type, object_id, sequence, case_id, actor_id, actor_repr,
+                              authority_id, door, from_state, to_state, reason, data, dispatch_attempts, dispatch_error)
+    SELECT %s, v.event_type, v.object_type, v.object_id, v.sequence, v.case_id, %s, %s, %s, %s, v.from_state,
+           v.to_state, v.reason, v.data::jsonb, 0, ''
+    FROM unnest(%b::varchar[], %b::varchar[], %b::varchar[], %b::int[], %b::bigint[], %b::varchar[], %b::varchar[],
+                %b::text[], %b::text[]) AS v(event_type, object_type, object_id, sequence, case_id, from_state, to_state,
+                                             reason, data)
+    RETURNING id, object_type, object_id, sequence
+"""
+
+
+def _insert(events: list[Event]) -> None:
+    """One INSERT for the batch, setting each event's pk. On PostgreSQL the columns go as arrays bound on the server:
+    Django's bulk_create prepares and quotes every value of every row in Python (most of a sweep's time)."""
+    if connection.vendor != "postgresql" or len(events) < 2:
+        Event.objects.bulk_create(events)
+        return
+    first = events[0]  # one actor, moment and door for the whole batch (event_emit_many's arguments)
+    columns = [
+        [e.event_type for e in events], [e.object_type for e in events], [e.object_id for e in events],
+        [e.sequence for e in events], [e.case_id for e in events], [e.from_state for e in events],
+        [e.to_state for e in events], [e.reason for e in events], [json.dumps(e.data) for e in events],
+    ]
+    connection.ensure_connection()
+    # A plain psycopg cursor binds parameters on the server (Django's binds them client-side), the arrays in binary
+    # form (%b); same connection, same transaction.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_INSERT_SQL, [first.at, first.actor_id, first.actor_repr, first.authority_id, first.door, *columns])
+        ids = {(object_type, object_id, sequence): pk for pk, object_type, object_id, sequence in cursor.fetchall()}
+    for event in events:
+        event.pk = ids[(event.object_type, event.object_id, event.sequence)]
+        event._state.adding, event._state.db = False, "default"

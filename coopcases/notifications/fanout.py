@@ -93,7 +93,7 @@ def webhook_body(event: Event) -> str:
 
 
 def event_fan_out(event: Event, *, now: datetime) -> FanOut:
-    from coopcases.notifications.tasks import deliver_webhook, send_email
+    from coopcases.notifications.tasks import deliver_webhooks, send_email
 
     result = FanOut()
     obj = load_object(event)
@@ -138,5 +138,7 @@ def event_fan_out(event: Event, *, now: datetime) -> FanOut:
         )
         if created:
             result.deliveries += 1
-            transaction.on_commit(lambda pk=delivery.pk: enqueue(deliver_webhook, pk, 1))
+    if result.deliveries:
+        # One message starts the batch sender, which takes every due delivery in order per object.
+        transaction.on_commit(lambda: enqueue(deliver_webhooks))
     return result

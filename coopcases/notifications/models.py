@@ -201,8 +201,11 @@ class WebhookDelivery(models.Model):
     webhook_id = models.CharField(max_length=64, help_text=_("Stable message id (webhook-id): receivers deduplicate on it"))
     body = models.TextField(help_text=_("The exact JSON sent on every attempt"))
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)  # attempts whose outcome was recorded
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # An attempt is in flight until then; once past, its worker was lost and the attempt is made again, uncounted.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    lost_attempts = models.PositiveSmallIntegerField(default=0)  # attempts whose worker died before an outcome
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     response_excerpt = models.CharField(max_length=1000, blank=True)

@@ -150,8 +150,8 @@ def webhook_delivery_redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDe
             raise ValidationFailed("This delivery is still being tried.", [FieldProblem("status", current.status, "in_progress")])
         before = {"status": current.status, "attempts": current.attempts}
         current.status, current.attempts, current.next_attempt_at = DeliveryStatus.PENDING, 0, timezone.now()
-        current.delivered_at = None
-        current.save(update_fields=["status", "attempts", "next_attempt_at", "delivered_at"])
+        current.delivered_at, current.leased_until, current.lost_attempts = None, None, 0
+        current.save(update_fields=["status", "attempts", "next_attempt_at", "delivered_at", "leased_until", "lost_attempts"])
         audit_record(actor=actor, action="webhook_delivery.redeliver", obj=current, before=before,
                      after={"status": DeliveryStatus.PENDING})
         transaction.on_commit(lambda: enqueue(deliver_webhook, current.pk, 1))

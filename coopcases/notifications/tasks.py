@@ -3,11 +3,14 @@
 
 import logging
 
+from django.utils import timezone
+
 from coopcases.celery import MUST_NOT_LOSE, SWEEP, app
 from coopcases.core.context import Door, acting
 from coopcases.events.enqueue import enqueue
 from coopcases.notifications.emails import digests_send, emails_due, notification_email_send
-from coopcases.notifications.webhooks import webhook_deliver, webhooks_due
+from coopcases.notifications.models import DeliveryStatus, WebhookDelivery
+from coopcases.notifications.webhooks import webhook_deliver, webhooks_deliver_due
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +21,16 @@ def deliver_webhook(delivery_id: int, attempt: int) -> None:
         webhook_deliver(delivery_id=delivery_id, attempt=attempt)
 
 
+@app.task(name="notifications.deliver_webhooks", soft_time_limit=120, time_limit=150, **MUST_NOT_LOSE)
+def deliver_webhooks() -> None:
+    """Deliver every due webhook in batches for up to 30 s, then hand the rest to a continuation message.
+    Several of these may run at once: their claims take disjoint rows."""
+    with acting(Door.TASK):
+        result = webhooks_deliver_due(budget_seconds=30)
+    if result.more:
+        enqueue(deliver_webhooks)
+
+
 @app.task(name="notifications.send_email", soft_time_limit=60, time_limit=90, **MUST_NOT_LOSE)
 def send_email(notification_id: int, attempt: int) -> None:
     with acting(Door.TASK):
@@ -25,9 +38,14 @@ def send_email(notification_id: int, attempt: int) -> None:
 
 
 @app.task(name="notifications.retry_webhooks", soft_time_limit=25, time_limit=30, **SWEEP)
-def retry_webhooks(limit: int = 500) -> None:
-    for delivery_id, attempt in webhooks_due(limit=limit):
-        enqueue(deliver_webhook, delivery_id, attempt)
+def retry_webhooks() -> None:
+    """Beat's safety net: start the batch sender when anything is due (after a broker outage, a lost message, a
+    retry wait or a dead worker's lease)."""
+    due = WebhookDelivery.objects.filter(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], next_attempt_at__lte=timezone.now()
+    )
+    if due.exists():
+        enqueue(deliver_webhooks)
 
 
 @app.task(name="notifications.retry_emails", soft_time_limit=50, time_limit=60, **SWEEP)

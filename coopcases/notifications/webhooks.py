@@ -4,11 +4,15 @@ Headers: `webhook-id` (stable per event: receivers deduplicate on it), `webhook-
 attempt), `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, one per valid secret,
 space-separated, so old and new secrets sign side by side during a rotation).
 
-One attempt = claim (count the attempt, lease the row; committed) → HTTP outside any transaction → record the
-outcome. Only 2xx succeeds; 410 Gone disables the subscription; anything else (3xx, 4xx, 5xx, timeout, TLS or
-connection error, refused address) is retried after RETRY_DELAYS with upward jitter, then dead-lettered.
-Retries are rows (`next_attempt_at`) swept every 30 s, never long countdowns; each attempt is its own task,
-so a slow endpoint never holds up another.
+Deliveries go in batches: the due rows are taken in one statement (`FOR UPDATE SKIP LOCKED`, in order per object
+and subscription: a later event of an object waits for the earlier one), leased in one transaction, POSTed
+concurrently outside any transaction through one kept-alive client per partner origin, and their outcomes recorded
+in one transaction (attempt log in one INSERT, deliveries in one UPDATE). Only 2xx succeeds; 410 Gone disables the
+subscription; anything else (3xx, 4xx, 5xx, timeout, TLS or connection error, refused address) is retried after
+RETRY_DELAYS with upward jitter, then dead-lettered. An attempt counts only once its outcome is recorded: one whose
+worker died (lease ran out) is made again without using up the schedule. Retries are rows (`next_attempt_at`)
+swept every 30 s, never long countdowns; the sends of a batch run side by side, so a slow endpoint holds up no
+other send for longer than its timeout.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -33,10 +38,16 @@ import certifi
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.utils import timezone
 
-from coopcases.notifications.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSecret
+from coopcases.notifications.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSecret,
+    WebhookSubscription,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +62,13 @@ JITTER = (1.0, 1.25)  # upward only, so the schedule never totals less than 72 h
 MAX_RETRY_AFTER = timedelta(hours=24)
 # A claimed attempt not finished by then (its worker died) is retried by the sweep; longer than the task time limit.
 LEASE = timedelta(minutes=5)
+# Attempts that never recorded an outcome (worker killed) do not count towards MAX_ATTEMPTS, so a partner down for
+# 72 hours still gets the whole schedule; a delivery that kills its worker again and again stops here.
+MAX_LOST_ATTEMPTS = 5
+BATCH = 100  # deliveries claimed together by the batch sender
+# POSTs in flight at once (threads sharing the kept-alive clients). More threads only fight for the GIL when the
+# partner answers fast; against a partner that times out, a batch takes BATCH / SEND_CONCURRENCY timeouts.
+SEND_CONCURRENCY = 16
 EXCERPT_BYTES = 1000
 USER_AGENT = "coopcases-webhooks/1"
 
@@ -153,25 +171,29 @@ def http_client() -> httpx.Client:
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(5, timeout)), follow_redirects=False, trust_env=False,
-        transport=httpx.HTTPTransport(verify=_tls_context(), retries=1),
+        transport=httpx.HTTPTransport(
+            verify=_tls_context(), retries=1,
+            limits=httpx.Limits(max_connections=SEND_CONCURRENCY, max_keepalive_connections=SEND_CONCURRENCY),
+        ),
     )
 
 
-_per_thread = threading.local()
-MAX_CLIENTS_PER_THREAD = 32
+_clients: dict[str, httpx.Client] = {}
+_clients_lock = threading.Lock()
+MAX_CLIENTS = 256
 
 
 def client_for(origin: str) -> httpx.Client:
-    """A kept-alive client per worker thread and partner origin (never shared between origins: a connection
-    opened and verified for one host name is not reused for another that resolves to the same address)."""
-    clients: dict[str, httpx.Client] = _per_thread.__dict__.setdefault("clients", {})
-    if origin not in clients:
-        if len(clients) >= MAX_CLIENTS_PER_THREAD:
-            for client in clients.values():
-                client.close()
-            clients.clear()
-        clients[origin] = http_client()
-    return clients[origin]
+    """A kept-alive client per partner origin, shared by the sending threads of the process (httpx clients are
+    thread-safe; their pool keeps connections open between batches). Never shared between origins: a connection
+    opened and verified for one host name is not reused for another that resolves to the same address."""
+    with _clients_lock:
+        client = _clients.get(origin)
+        if client is None:
+            if len(_clients) >= MAX_CLIENTS:  # the oldest is dropped, not closed: a thread may still be using it
+                _clients.pop(next(iter(_clients)))
+            client = _clients[origin] = http_client()
+        return client
 
 
 @dataclass
@@ -224,99 +246,299 @@ def retry_delay(attempt: int, retry_after: timedelta | None = None) -> timedelta
     return delay
 
 
-def _claim(delivery_id: int, attempt: int, now: datetime) -> WebhookDelivery | None:
+
+@dataclass
+class Claimed:
+    """A delivery leased for one attempt: everything the sender needs, and the lease that proves ownership."""
+
+    id: int
+    attempt: int
+    lease: datetime
+    subscription_id: int
+    url: str
+    webhook_id: str
+    body: str
+    secrets: list[str] = field(default_factory=list)
+    result: AttemptResult | None = None
+    retry_in: timedelta | None = None
+
+
+def _no_outcome_yet(now: datetime):
+    """Free to claim: no attempt in flight, or the one in flight lost its worker (lease ran out, no outcome)."""
+    return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+
+
+def _head_of_its_object():
+    """A partner receives the events of one object in sequence order: a delivery waits while an earlier event of
+    the same object to the same subscription is still pending or being retried (a dead one no longer blocks)."""
+    earlier = WebhookDelivery.objects.filter(
+        subscription_id=OuterRef("subscription_id"), status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+        event__object_type=OuterRef("event__object_type"), event__object_id=OuterRef("event__object_id"),
+        event__sequence__lt=OuterRef("event__sequence"),
+    )
+    return ~Exists(earlier)
+
+
+def _set_synchronous_commit_off() -> None:
+    # Losing such a commit in a database crash only loses a lease or a lost-attempt count: the delivery is then
+    # simply tried again. Not waiting for the WAL flush halves the commits each batch waits for.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _claim_many(wanted: list[tuple[int, int]], now: datetime) -> list[Claimed]:
+    """Lease the given (delivery id, attempt number) pairs: rows locked elsewhere, already finished, at another
+    attempt or with an attempt in flight are skipped (a duplicate or stale message)."""
+    attempt_of = dict(wanted)
+    return _lease(lambda rows: rows.filter(pk__in=list(attempt_of)), now, attempt_of) if wanted else []
+
+
+def _claim_due(now: datetime, limit: int) -> list[Claimed]:
+    """Lease up to `limit` due deliveries, the earliest first and in order per object, in one transaction with
+    their selection (`FOR UPDATE SKIP LOCKED`: concurrent senders take disjoint rows)."""
+    return _lease(
+        lambda rows: rows.filter(_head_of_its_object(), next_attempt_at__lte=now).order_by("next_attempt_at")[:limit],
+        now, None,
+    )
+
+
+def _lease(narrow, now: datetime, attempt_of: dict[int, int] | None) -> list[Claimed]:
+    """Lock the rows `narrow` selects among those free to claim and lease them for LEASE, in one transaction.
+    An attempt whose lease ran out without an outcome (its worker died) does not count towards MAX_ATTEMPTS; it
+    counts towards MAX_LOST_ATTEMPTS."""
     skip = connection.features.has_select_for_update_skip_locked
+    lease = now + LEASE
     with transaction.atomic(durable=True):
-        if connection.vendor == "postgresql":
-            # Losing this commit in a database crash only loses the attempt count and the lease: the delivery is
-            # then simply tried again. Not waiting for the WAL flush halves the commits each delivery waits for.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        delivery = (
+        _set_synchronous_commit_off()
+        free = (
             WebhookDelivery.objects.select_for_update(skip_locked=skip, of=("self",))
             .select_related("subscription")
-            .filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], attempts=attempt - 1)
-            .first()
+            .filter(_no_outcome_yet(now), status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED])
+            .only("id", "attempts", "lost_attempts", "leased_until", "webhook_id", "body", "subscription_id",
+                  "subscription__active", "subscription__target_url")
         )
-        if delivery is None:
-            return None
-        if not delivery.subscription.active:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.DEAD, None
-            delivery.last_error = "subscription inactive"
-            delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
-            return None
-        delivery.attempts, delivery.next_attempt_at = attempt, now + LEASE
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-    return delivery
+        claimed, leased_ids = [], []
+        for d in narrow(free):
+            if attempt_of is not None and d.attempts != attempt_of[d.pk] - 1:
+                continue  # a duplicate or stale message
+            if not d.subscription.active:
+                _give_up(d, "subscription inactive")
+                continue
+            lost = d.lost_attempts + (d.leased_until is not None)
+            if lost > MAX_LOST_ATTEMPTS:
+                _give_up(d, f"no outcome recorded for {lost} attempts (worker lost)")
+                continue
+            leased_ids.append(d.pk)
+            claimed.append(Claimed(d.pk, d.attempts + 1, lease, d.subscription_id, d.subscription.target_url,
+                                   d.webhook_id, d.body))
+        if leased_ids:
+            WebhookDelivery.objects.filter(pk__in=leased_ids).update(
+                lost_attempts=F("lost_attempts") + Case(When(leased_until__isnull=False, then=1), default=0),
+                leased_until=lease, next_attempt_at=lease,
+            )
+    secrets: dict[int, list[str]] = {}
+    for c in claimed:
+        if c.subscription_id not in secrets:
+            secrets[c.subscription_id] = valid_secrets(c.subscription_id, now)
+        c.secrets = secrets[c.subscription_id]
+    return claimed
+
+
+def _give_up(delivery: WebhookDelivery, reason: str) -> None:
+    delivery.status, delivery.next_attempt_at, delivery.leased_until = DeliveryStatus.DEAD, None, None
+    delivery.last_error = reason
+    delivery.save(update_fields=["status", "next_attempt_at", "leased_until", "last_error"])
+    logger.error("webhook delivery %s dead: %s", delivery.pk, reason)
+
+
+_senders: ThreadPoolExecutor | None = None
+_senders_lock = threading.Lock()
+
+
+def _sender_pool() -> ThreadPoolExecutor:
+    """The sending threads of the process, kept between batches (created on first use: after a worker forks)."""
+    global _senders
+    with _senders_lock:
+        if _senders is None:
+            _senders = ThreadPoolExecutor(max_workers=SEND_CONCURRENCY, thread_name_prefix="webhook-send")
+        return _senders
+
+
+def _send_all(claimed: list[Claimed], concurrency: int) -> None:
+    def send(c: Claimed) -> None:
+        c.result = post(c.url, c.webhook_id, c.body, c.secrets)
+
+    if len(claimed) == 1 or concurrency <= 1:
+        for c in claimed:
+            send(c)
+        return
+    pool = _sender_pool() if concurrency == SEND_CONCURRENCY else ThreadPoolExecutor(max_workers=concurrency)
+    list(pool.map(send, claimed))
+    if pool is not _senders:
+        pool.shutdown()
+
+
+def _record(claimed: list[Claimed]) -> dict[int, Outcome]:
+    """Record the outcomes of a batch in one transaction: the attempt log in one INSERT, the deliveries in one
+    UPDATE. A delivery whose lease ran out and was claimed again meanwhile keeps its log line and nothing else."""
+    from coopcases.audit.services import audit_record
+
+    finished = timezone.now()
+    outcomes: dict[int, Outcome] = {}
+    with transaction.atomic(durable=True):
+        owned = set(
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .filter(pk__in=[c.id for c in claimed], leased_until__in={c.lease for c in claimed})
+            .values_list("pk", "leased_until")
+        )
+        WebhookAttempt.objects.bulk_create(
+            WebhookAttempt(delivery_id=c.id, number=c.attempt, at=finished, status_code=c.result.status_code,
+                           duration_ms=c.result.duration_ms, error=c.result.error, response_excerpt=c.result.excerpt)
+            for c in claimed
+        )
+        updates = []
+        gone: dict[int, Claimed] = {}
+        for c in claimed:
+            if (c.id, c.lease) not in owned:
+                outcomes[c.id] = Outcome.SKIPPED
+                continue
+            result = c.result
+            status, delivered_at, next_at = DeliveryStatus.FAILED, None, None
+            if result.status_code is not None and 200 <= result.status_code < 300:
+                outcome, status, delivered_at = Outcome.SUCCEEDED, DeliveryStatus.SUCCEEDED, finished
+            elif result.status_code == 410:
+                outcome, status = Outcome.GONE, DeliveryStatus.DEAD
+                gone.setdefault(c.subscription_id, c)
+            elif c.attempt >= MAX_ATTEMPTS:
+                outcome, status = Outcome.DEAD, DeliveryStatus.DEAD
+                logger.error("webhook delivery %s dead after %s attempts: %s", c.id, c.attempt, result.error or result.status_code)
+            else:
+                c.retry_in = retry_delay(c.attempt, result.retry_after)
+                outcome, next_at = Outcome.RETRY, finished + c.retry_in
+            outcomes[c.id] = outcome
+            updates.append((c.id, c.attempt, status, next_at, delivered_at, result.status_code, result.error, result.excerpt))
+        _update_deliveries(updates)
+        for subscription_id in gone:
+            _disable_gone(subscription_id, finished, audit_record)
+    return outcomes
+
+
+def _update_deliveries(updates: list[tuple]) -> None:
+    """(id, attempts, status, next_attempt_at, delivered_at, last_status_code, last_error, response_excerpt) rows,
+    written with the lease released."""
+    if not updates:
+        return
+    if connection.vendor != "postgresql":
+        for pk, attempts, status, next_at, delivered_at, code, error, excerpt in updates:
+            WebhookDelivery.objects.filter(pk=pk).update(
+                attempts=attempts, status=status, next_attempt_at=next_at, delivered_at=delivered_at,
+                last_status_code=code, last_error=error, response_excerpt=excerpt, leased_until=None,
+            )
+        return
+    columns = list(zip(*updates, strict=True))
+    with connection.cursor() as cursor:
+        # Django's bulk_update builds a CASE per row and field; unnest binds one array per column.
+        cursor.execute(
+            f"""UPDATE {WebhookDelivery._meta.db_table} AS d
+                SET attempts = v.attempts, status = v.status, next_attempt_at = v.next_attempt_at,
+                    delivered_at = v.delivered_at, last_status_code = v.code, last_error = v.error,
+                    response_excerpt = v.excerpt, leased_until = NULL
+                FROM unnest(%s::bigint[], %s::smallint[], %s::varchar[], %s::timestamptz[], %s::timestamptz[],
+                            %s::smallint[], %s::varchar[], %s::varchar[])
+                     AS v(id, attempts, status, next_attempt_at, delivered_at, code, error, excerpt)
+                WHERE d.id = v.id""",  # noqa: S608 (the table name is ours; values are parameters)
+            [list(c) for c in columns],
+        )
+
+
+def _disable_gone(subscription_id: int, at: datetime, audit_record) -> None:
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
+    if not subscription.active:
+        return
+    subscription.active, subscription.disabled_at = False, at
+    subscription.disabled_reason = "the endpoint answered 410 Gone"
+    subscription.save(update_fields=["active", "disabled_at", "disabled_reason"])
+    audit_record(actor=None, action="webhook_subscription.disable", obj=subscription,
+                 before={"active": True}, after={"active": False}, reason=subscription.disabled_reason)
+
+
+def webhook_deliver_many(wanted: list[tuple[int, int]], *, now: datetime | None = None,
+                         concurrency: int = SEND_CONCURRENCY) -> dict[int, Outcome]:
+    """Make the given attempts (delivery id, attempt number); pairs not claimed (duplicate, stale, in flight) are
+    SKIPPED."""
+    now = now or timezone.now()
+    outcomes = dict.fromkeys((pk for pk, _ in wanted), Outcome.SKIPPED)
+    outcomes.update(_deliver(_claim_many(wanted, now), concurrency))
+    return outcomes
+
+
+def _deliver(claimed: list[Claimed], concurrency: int) -> dict[int, Outcome]:
+    """Concurrent signed POSTs through kept-alive connections, then one transaction recording every outcome. A short
+    wait before the next attempt also goes by message; the sweep remains the safety net."""
+    from coopcases.events.enqueue import enqueue
+    from coopcases.notifications.tasks import deliver_webhook
+
+    if not claimed:
+        return {}
+    _send_all(claimed, concurrency)
+    outcomes = _record(claimed)
+    for c in claimed:
+        if outcomes[c.id] == Outcome.RETRY and c.retry_in <= timedelta(minutes=1):
+            enqueue(deliver_webhook, c.id, c.attempt + 1, countdown=c.retry_in.total_seconds())
+    return outcomes
 
 
 def webhook_deliver(*, delivery_id: int, attempt: int, now: datetime | None = None) -> Outcome:
     """Make attempt number `attempt` of this delivery (a duplicate or stale message finds nothing to claim)."""
-    from coopcases.audit.services import audit_record
-    from coopcases.events.enqueue import enqueue
-    from coopcases.notifications.tasks import deliver_webhook
-
-    now = now or timezone.now()
-    delivery = _claim(delivery_id, attempt, now)
-    if delivery is None:
-        return Outcome.SKIPPED
-    result = post(delivery.subscription.target_url, delivery.webhook_id, delivery.body, valid_secrets(delivery.subscription_id, now))
-    finished = timezone.now()
-    with transaction.atomic(durable=True):
-        delivery = WebhookDelivery.objects.select_for_update(of=("self",)).select_related("subscription").get(pk=delivery_id)
-        WebhookAttempt.objects.create(
-            delivery=delivery, number=attempt, at=finished, status_code=result.status_code,
-            duration_ms=result.duration_ms, error=result.error, response_excerpt=result.excerpt,
-        )
-        if delivery.attempts != attempt:  # the lease ran out and a newer attempt owns the row
-            return Outcome.SKIPPED
-        delivery.last_status_code, delivery.last_error = result.status_code, result.error
-        delivery.response_excerpt = result.excerpt
-        if result.status_code is not None and 200 <= result.status_code < 300:
-            outcome = Outcome.SUCCEEDED
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, finished, None
-        elif result.status_code == 410:
-            outcome = Outcome.GONE
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.DEAD, None
-            subscription = delivery.subscription
-            subscription.active, subscription.disabled_at = False, finished
-            subscription.disabled_reason = "the endpoint answered 410 Gone"
-            subscription.save(update_fields=["active", "disabled_at", "disabled_reason"])
-            audit_record(actor=None, action="webhook_subscription.disable", obj=subscription,
-                         before={"active": True}, after={"active": False}, reason=subscription.disabled_reason)
-        elif attempt >= MAX_ATTEMPTS:
-            outcome = Outcome.DEAD
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.DEAD, None
-            logger.error("webhook delivery %s dead after %s attempts: %s", delivery.pk, attempt, result.error or result.status_code)
-        else:
-            outcome = Outcome.RETRY
-            delay = retry_delay(attempt, result.retry_after)
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, finished + delay
-            if delay <= timedelta(minutes=1):  # a short wait goes by message; the sweep remains the safety net
-                transaction.on_commit(lambda: enqueue(deliver_webhook, delivery_id, attempt + 1, countdown=delay.total_seconds()))
-        delivery.save()
-    return outcome
+    return webhook_deliver_many([(delivery_id, attempt)], now=now, concurrency=1)[delivery_id]
 
 
 def webhooks_due(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, int]]:
-    """(delivery id, next attempt number) of deliveries due, leased so that the next sweep does not repeat them;
-    a delivery whose last attempt never finished is dead-lettered here once attempts are used up."""
+    """(delivery id, next attempt number) of deliveries due, in order per object, for one message each; leased for
+    LEASE so that the next sweep does not repeat them. One statement: `FOR UPDATE SKIP LOCKED` on the partial index, so concurrent
+    sweeps take disjoint rows."""
     now = now or timezone.now()
     skip = connection.features.has_select_for_update_skip_locked
-    due = []
     with transaction.atomic(durable=True):
+        _set_synchronous_commit_off()
         rows = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=skip)
-            .filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], next_attempt_at__lte=now)
-            .order_by("next_attempt_at")[:limit]
+            WebhookDelivery.objects.select_for_update(skip_locked=skip, of=("self",))
+            .filter(_head_of_its_object(), status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", "attempts")[:limit]
         )
-        for d in rows:
-            if d.attempts >= MAX_ATTEMPTS:
-                d.status, d.next_attempt_at = DeliveryStatus.DEAD, None
-                d.last_error = d.last_error or "no outcome recorded for the last attempt (worker lost)"
-                logger.error("webhook delivery %s dead: %s", d.pk, d.last_error)
-            else:
-                d.next_attempt_at = now + LEASE
-                due.append((d.pk, d.attempts + 1))
-            d.save(update_fields=["status", "next_attempt_at", "last_error"])
-    return due
+        if rows:
+            # Past its lease by this sweep's clock, an attempt in flight has lost its worker: released here, and
+            # counted as lost, so that the message for it (same attempt number) can claim it.
+            WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+                lost_attempts=F("lost_attempts") + Case(When(leased_until__isnull=False, then=1), default=0),
+                leased_until=None, next_attempt_at=now + LEASE,
+            )
+    return [(pk, attempts + 1) for pk, attempts in rows]
+
+
+@dataclass
+class Drained:
+    delivered: int = 0
+    failed: int = 0
+    batches: int = 0
+    more: bool = False
+
+
+def webhooks_deliver_due(*, limit: int = BATCH, concurrency: int = SEND_CONCURRENCY, budget_seconds: float = 30.0,
+                         now=None) -> Drained:
+    """Deliver what is due, batch after batch, until nothing is due or the time budget is spent (`more` then says
+    so, and the caller enqueues a continuation)."""
+    result = Drained()
+    stop = time.monotonic() + budget_seconds
+    while time.monotonic() < stop:
+        claimed = _claim_due(now or timezone.now(), limit)
+        if not claimed:
+            return result
+        outcomes = _deliver(claimed, concurrency)
+        result.batches += 1
+        result.delivered += sum(o == Outcome.SUCCEEDED for o in outcomes.values())
+        result.failed += sum(o in (Outcome.RETRY, Outcome.DEAD, Outcome.GONE) for o in outcomes.values())
+    result.more = True
+    return result

@@ -214,3 +214,46 @@ def test_the_claim_query_reads_the_partial_index_not_the_table():
     assert "Seq Scan" not in plan
     assert "LockRows" in plan
     assert "FOR UPDATE SKIP LOCKED" in str(claim_query(NOW, 500).query)
+
+
+def test_a_batch_writes_one_reminder_and_one_event_per_deadline_in_bulk(django_capture_on_commit_callbacks, monkeypatch):
+    """The set-based path: a reminder row per offset, one event per deadline (next in its sequence, with its id for
+    the after-commit dispatch), one missed + escalated pair per passed clock, and the next moments written."""
+    from coopcases.events import services as event_services
+
+    dispatched = []
+    monkeypatch.setattr(event_services, "_after_commit_hooks", [dispatched.append])
+    reminded = [open_deadline(now=NOW, due_in=timedelta(hours=10), offsets=[48, 24]) for _ in range(30)]
+    missed = [open_deadline(now=NOW, due_in=timedelta(hours=-1), offsets=[]) for _ in range(10)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep_reminders(now=NOW, batch=25)
+
+    assert (result.claimed, result.reminders, result.missed) == (40, 30, 10)
+    for deadline in reminded:
+        deadline.refresh_from_db()
+        (event,) = events(deadline)
+        assert (event.event_type, event.sequence, event.data["offset_hours"], event.data["skipped_offsets_hours"]) == (
+            "deadline.reminder", 1, 24, [48])  # both offsets passed at once: one reminder naming the most urgent
+        assert sorted(deadline.reminders.values_list("offset_hours", flat=True)) == [24, 48]
+        assert deadline.next_reminder_at == deadline.due_at  # next: the escalation
+    for deadline in missed:
+        deadline.refresh_from_db()
+        assert [(e.event_type, e.sequence) for e in events(deadline)] == [("deadline.missed", 1), ("deadline.escalated", 2)]
+        assert (deadline.state, deadline.next_reminder_at) == (DeadlineState.MISSED, None)
+    all_events = Event.objects.filter(object_type="deadlines.deadline")
+    assert sorted(dispatched) == sorted(all_events.values_list("pk", flat=True)) and len(dispatched) == 50
+    assert sweep_reminders(now=NOW).claimed == 0  # exactly once: a repeat finds nothing
+
+
+def test_the_statements_of_a_sweep_do_not_grow_with_the_batch():
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (2, 40):
+        for _ in range(size):
+            open_deadline(now=NOW, due_in=timedelta(hours=10), offsets=[24])
+        with CaptureQueriesContext(connection) as queries:
+            assert sweep_reminders(now=NOW, batch=100).reminders == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

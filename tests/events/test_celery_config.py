@@ -23,6 +23,7 @@ QUEUES = {
     "notifications.send_digests": "sweeps",
     "events.dispatch_event": "deliveries",
     "notifications.deliver_webhook": "deliveries",
+    "notifications.deliver_webhooks": "deliveries",
     "notifications.send_email": "deliveries",
 }
 
@@ -36,7 +37,8 @@ def test_tasks_are_routed_to_their_queues():
 
 def test_must_not_lose_tasks_ack_late_and_are_requeued_if_their_worker_dies_and_every_task_has_a_time_limit():
     app.loader.import_default_modules()
-    for name in ("events.dispatch_event", "notifications.deliver_webhook", "notifications.send_email"):
+    for name in ("events.dispatch_event", "notifications.deliver_webhook", "notifications.deliver_webhooks",
+                 "notifications.send_email"):
         task = app.tasks[name]
         assert (task.acks_late, task.reject_on_worker_lost) == (True, True), name
     for name in QUEUES:

@@ -23,6 +23,7 @@ from coopcases.notifications.webhooks import (
     JITTER,
     LEASE,
     MAX_ATTEMPTS,
+    MAX_LOST_ATTEMPTS,
     RETRY_DELAYS,
     AddressRefused,
     Outcome,
@@ -213,18 +214,50 @@ def test_a_duplicate_or_stale_message_sends_nothing(receiver):
     assert len(receiver.requests) == 1
 
 
-def test_an_attempt_whose_worker_died_is_retried_after_its_lease_and_counted(monkeypatch):
+def test_an_attempt_whose_worker_died_is_retried_after_its_lease_without_using_up_the_schedule(monkeypatch):
     answering(monkeypatch, lambda request: httpx.Response(200))
     delivery, _ = make_delivery("https://partner.example/hooks")
     now = timezone.now()
-    assert webhooks._claim(delivery.pk, 1, now) is not None  # claimed, then the worker was killed
+    assert webhooks._claim_many([(delivery.pk, 1)], now) != []  # claimed, then the worker was killed: no outcome
 
     assert webhooks_due(now=now + LEASE - timedelta(seconds=1)) == []
-    assert webhooks_due(now=now + LEASE) == [(delivery.pk, 2)]
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=MAX_ATTEMPTS, next_attempt_at=now)
-    assert webhooks_due(now=now + timedelta(seconds=1)) == []  # attempts used up: dead, not looped
+    assert webhook_deliver(delivery_id=delivery.pk, attempt=1, now=now + timedelta(minutes=1)) == Outcome.SKIPPED  # in flight
+    assert webhooks_due(now=now + LEASE) == [(delivery.pk, 1)]  # the same attempt again: the lost one did not count
+    assert webhook_deliver(delivery_id=delivery.pk, attempt=1, now=now + LEASE) == Outcome.SUCCEEDED
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.lost_attempts, delivery.leased_until) == (1, 1, None)
+
+
+def test_lost_attempts_do_not_shorten_the_72_hour_schedule(monkeypatch):
+    """Fault-matrix seed 69: a partner timing out for ~66 h while two attempts die with their worker."""
+    answering(monkeypatch, lambda request: httpx.Response(503))
+    delivery, _ = make_delivery("https://partner.example/hooks")
+    now = timezone.now()
+    for attempt in range(1, MAX_ATTEMPTS):
+        if attempt in (3, 6):  # this attempt's worker is killed after claiming it, twice over the outage
+            assert webhooks._claim_many([(delivery.pk, attempt)], now) != []
+            now += LEASE
+            assert webhooks_due(now=now) == [(delivery.pk, attempt)]
+        assert webhook_deliver(delivery_id=delivery.pk, attempt=attempt, now=now) == Outcome.RETRY
+        now = WebhookDelivery.objects.get(pk=delivery.pk).next_attempt_at
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.lost_attempts) == (DeliveryStatus.FAILED, MAX_ATTEMPTS - 1, 2)
+    answering(monkeypatch, lambda request: httpx.Response(200))  # the partner is back for the last attempt
+    assert webhooks_due(now=now) == [(delivery.pk, MAX_ATTEMPTS)]
+    assert webhook_deliver(delivery_id=delivery.pk, attempt=MAX_ATTEMPTS, now=now) == Outcome.SUCCEEDED
+
+
+def test_a_delivery_that_keeps_killing_its_worker_is_dead_lettered(monkeypatch):
+    answering(monkeypatch, lambda request: httpx.Response(200))
+    delivery, _ = make_delivery("https://partner.example/hooks")
+    now = timezone.now()
+    for _ in range(MAX_LOST_ATTEMPTS + 1):
+        assert webhooks._claim_many([(delivery.pk, 1)], now) != []
+        now += LEASE
+    assert webhooks._claim_many([(delivery.pk, 1)], now) == []
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DEAD and "worker lost" in delivery.last_error
+    assert webhooks_due(now=now + timedelta(days=1)) == []
 
 
 def test_redelivery_restarts_a_dead_delivery(monkeypatch):

@@ -86,9 +86,11 @@ class Command(BaseCommand):
         parser.add_argument("--sweep-open", type=int, default=1_000_000)
         parser.add_argument("--sweep-due", type=int, default=1000)
         parser.add_argument("--webhooks", type=int, default=2000)
+        parser.add_argument("--webhook-backlog", type=int, default=100_000, help="Backlog drained by bench_webhooks (0: none)")
         parser.add_argument("--out", default="var/bench/results.json")
         parser.add_argument("--plot", default="", help="Write a PNG of latency against concurrency here")
-        parser.add_argument("--skip", default="", help="Comma-separated parts to skip: sweep,webhooks,approve")
+        parser.add_argument("--export-rows", type=int, default=1_000_000, help="Rows of the streamed CSV export measured")
+        parser.add_argument("--skip", default="", help="Comma-separated parts to skip: sweep,webhooks,export,approve")
 
     # -- orchestration ---------------------------------------------------------------------------------------------
 
@@ -122,7 +124,7 @@ class Command(BaseCommand):
         out = Path(opts["out"])
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(self.results, indent=2, default=str))  # kept even if a command below fails
-        for part, measure in (("sweep", self._sweep), ("webhooks", self._webhooks)):
+        for part, measure in (("sweep", self._sweep), ("webhooks", self._webhooks), ("export", self._export)):
             if part not in self.skip:
                 try:
                     self.results[part] = measure()
@@ -454,10 +456,18 @@ class Command(BaseCommand):
         return json.loads(output[output.index("["):])[-1]
 
     def _webhooks(self) -> dict:
-        self.stdout.write(f"bench_webhooks with {self.opts['webhooks']:,} deliveries…")
-        output = self._manage("bench_webhooks", "--deliveries", str(self.opts["webhooks"]), "--concurrency", "8").strip()
+        self.stdout.write(f"bench_webhooks with {self.opts['webhooks']:,} deliveries, backlog {self.opts['webhook_backlog']:,}…")
+        output = self._manage("bench_webhooks", "--deliveries", str(self.opts["webhooks"]), "--workers", "2",
+                              "--backlog", str(self.opts["webhook_backlog"])).strip()
         match = re.search(r"(\d+) deliveries/s", output)
-        return {"line": output.splitlines()[-1], "per_second": int(match.group(1)) if match else None}
+        drained = re.search(r"drained: \d+/\d+ delivered in ([\d.]+) s", output)
+        return {"line": " / ".join(output.splitlines()[-2:]), "per_second": int(match.group(1)) if match else None,
+                "backlog_seconds": float(drained.group(1)) if drained else None}
+
+    def _export(self) -> dict:
+        self.stdout.write(f"bench_export of {self.opts['export_rows']:,} audit rows…")
+        output = self._manage("bench_export", "--rows", str(self.opts["export_rows"]), "--json")
+        return json.loads(output[output.index("{"):])
 
     # -- report -----------------------------------------------------------------------------------------------------
 
@@ -500,6 +510,10 @@ class Command(BaseCommand):
               f"full sweep {sw['sweep_seconds']} s = {sw['due_per_second']} due/s")
         if "webhooks" in r:
             w(f"webhooks: {r['webhooks'].get('line') or r['webhooks']}")
+        if "export" in r:
+            e = r["export"]
+            w(f"CSV export (audit, streamed): {e.get('rows')} rows, peak RSS {e.get('peak_rss_mb')} MB "
+              f"(target < {e.get('target_mb')} MB)" if "rows" in e else f"CSV export: {e}")
         w(f"RSS MB: {r['rss_mb']}")
         w("EXPLAIN ANALYZE of the list query:")
         w(r["explain_list"])

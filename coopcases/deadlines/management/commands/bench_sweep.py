@@ -99,10 +99,10 @@ class Command(BaseCommand):
                 """
                 INSERT INTO deadlines_deadline
                     (content_type_id, object_id, kind, label, is_legal_limit, trigger_at, due_at, state,
-                     paused_total_seconds, reminder_offsets_hours, next_reminder_at, extension_reason, created_at)
+                     paused_total_seconds, reminder_offsets_hours, next_reminder_at, extension_reason, created_at, updated_at)
                 SELECT %(ct)s, g::text, 'other', %(label)s || CASE WHEN g <= %(due)s THEN 'due' ELSE 'later' END, false,
                        %(now)s - interval '30 days', d.due_at, 'open', 0, '[24]'::jsonb,
-                       d.due_at - interval '24 hours', '', %(now)s
+                       d.due_at - interval '24 hours', '', %(now)s, %(now)s
                 FROM generate_series(1, %(n)s) AS g,
                      LATERAL (SELECT CASE WHEN g <= %(due)s THEN %(now)s + interval '12 hours'
                                           ELSE %(now)s + interval '30 days' + (g %% 86400) * interval '1 minute' END
