@@ -7,14 +7,12 @@ offences, measures, networks and refusal grounds by `code`; authorities by prima
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -22,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from coopcases.accounts.roles import RoleCode
 from coopcases.audit.services import audit_record
+from coopcases.core import files
 from coopcases.core.exceptions import (
     ActionForbidden,
     ConcurrentChange,
@@ -33,7 +32,6 @@ from coopcases.core.exceptions import (
 from coopcases.events.services import event_emit
 from networks.models import Authority, AuthorityKind, Country, Instrument, Measure, Network, Offence, RefusalGround
 from requests import content, legal, references, routing
-from requests.files import sniff
 from requests.models import (
     EDITABLE_STATES,
     MEASURE_FINAL_STATUSES,
@@ -524,33 +522,11 @@ def person_remove(*, person_pk, actor) -> None:
 # -- attachments and messages --------------------------------------------------------------------------------------
 
 
-def _read_upload(file) -> bytes:
-    """The bytes of an upload, refusing anything over ATTACHMENT_MAX_BYTES without reading past the limit."""
-    limit = settings.ATTACHMENT_MAX_BYTES
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    else:
-        chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1024 * 1024), b"")
-        parts, size = [], 0
-        for chunk in chunks:
-            parts.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                break
-        data = b"".join(parts)
-    if len(data) > limit:
-        raise ValidationFailed(
-            _("The file is larger than %(limit)s bytes.") % {"limit": limit}, [FieldProblem("file", _("too large"), "too_large")], code="file_too_large"
-        )
-    return data
-
-
-def _store(data: bytes, sha: str) -> str:
-    """Content-addressed storage: the same bytes are stored once, under attachments/<2 hex>/<sha256>."""
-    name = f"attachments/{sha[:2]}/{sha}"
-    if not default_storage.exists(name):
-        name = default_storage.save(name, ContentFile(data))
-    return name
+# What an evidence file may be: readable as it is, so no archives (macro-enabled Office files are refused by
+# `validate_upload` for every field).
+ATTACHMENT_TYPES = frozenset(
+    {files.PDF, files.PNG, files.JPEG, files.TIFF, files.DOCX, files.XLSX, files.ODT, files.TEXT, files.CSV}
+)
 
 
 # Auditors read everything and write nothing.
@@ -585,9 +561,9 @@ def attachment_add(
     its type, language and translation link unless given). `translation_of`: the original this translates,
     with `language` the translation's language.
     """
-    data = _read_upload(file)
-    sniffed = sniff(data, name)
-    sha = hashlib.sha256(data).hexdigest()
+    if isinstance(file, bytes | bytearray):
+        file = ContentFile(bytes(file))
+    check = files.validate_upload(file, ATTACHMENT_TYPES, settings.ATTACHMENT_MAX_BYTES, name=name)
     with transaction.atomic(durable=True):
         req = _locked(actor, request_pk)
         _require_writable(req)
@@ -616,12 +592,12 @@ def attachment_add(
         attachment = Attachment.objects.create(
             request=req,
             document_type=document_type,
-            file=_store(data, sha),
+            file=files.store_protected_file(file, check, folder="attachments"),
             original_name=get_valid_filename(name)[:255] or "file",
             description=description.strip(),
-            sha256=sha,
-            size=len(data),
-            mime_type=sniffed.mime_type,
+            sha256=check.sha256,
+            size=check.size,
+            mime_type=check.mime,
             language=language,
             supersedes=previous,
             version_number=previous.version_number + 1 if previous else 1,
@@ -631,7 +607,7 @@ def attachment_add(
             uploaded_at=timezone.now(),
         )
         _bump(req)
-        info = {"id": attachment.pk, "name": attachment.original_name, "document_type": document_type, "sha256": sha, "size": attachment.size, "mime_type": attachment.mime_type,
+        info = {"id": attachment.pk, "name": attachment.original_name, "document_type": document_type, "sha256": check.sha256, "size": attachment.size, "mime_type": attachment.mime_type,
                 "version": attachment.version_number, "supersedes": previous.pk if previous else None,
                 "translation_of": original.pk if original else None, "language": language}
         _sub_audit(actor, "create", req, attachment, after=info)

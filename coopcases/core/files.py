@@ -1,8 +1,9 @@
 """Evidence files: checked on the way in, stored under a content-derived name, verified on every way out.
 
 - `validate_upload` enforces the size limit, sniffs the type from the bytes (never from the name or the
-  browser's Content-Type), checks that the name's extension agrees, guards zip-based formats against bombs and
-  path traversal, runs the optional malware scanner, and returns the SHA-256 to store with the record.
+  browser's Content-Type), checks it against the caller's allow-list and the name's extension, guards zip-based
+  formats against bombs, path traversal and macros, runs the optional malware scanner, and returns the SHA-256
+  to store with the record. It is the one upload check: every upload field calls it with its own allow-list.
 - `store_protected_file` writes under MEDIA_ROOT (outside the web root; nothing serves MEDIA_URL) at
   `<folder>/<sha[:2]>/<sha>`: no path ever comes from user input.
 - `serve_protected_file` is what a permission-checked view returns: it re-hashes the file and refuses to
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from coopcases.core.exceptions import DomainError, FieldProblem, NotVisible, ValidationFailed
 
@@ -57,6 +59,11 @@ EXTENSIONS = {
     DOCX: {".docx"}, XLSX: {".xlsx"}, PPTX: {".pptx"}, ODT: {".odt"}, ODS: {".ods"}, ODP: {".odp"},
     TEXT: {".txt", ".text", ".log", ".md"}, CSV: {".csv"},
 }
+LABELS = {
+    PDF: "PDF", PNG: "PNG", JPEG: "JPEG", TIFF: "TIFF", ZIP: "zip", DOCX: "Word (docx)", XLSX: "Excel (xlsx)",
+    PPTX: "PowerPoint (pptx)", ODT: "OpenDocument text", ODS: "OpenDocument spreadsheet", ODP: "OpenDocument presentation",
+    TEXT: "text", CSV: "CSV",
+}
 
 
 @dataclass(frozen=True)
@@ -73,8 +80,20 @@ class FileIntegrityError(DomainError):
         super().__init__(detail=detail, code="integrity_failure", status=409)
 
 
-def _refuse(reason: str, code: str) -> ValidationFailed:
-    return ValidationFailed("The file was not accepted.", [FieldProblem("file", reason, code)], code="upload_refused")
+class _Refused(Exception):
+    """Why a file is refused; `validate_upload` turns it into ValidationFailed naming the allow-list."""
+
+    def __init__(self, reason: str, code: str):
+        super().__init__(reason)
+        self.reason, self.code = reason, code
+
+
+def _refuse(reason: str, code: str) -> _Refused:
+    return _Refused(reason, code)
+
+
+def _too_large(max_bytes: int) -> _Refused:
+    return _refuse(_("larger than %(limit)s bytes") % {"limit": max_bytes}, "too_large")
 
 
 def _digest_and_size(file, max_bytes: int) -> tuple[str, int]:
@@ -83,7 +102,7 @@ def _digest_and_size(file, max_bytes: int) -> tuple[str, int]:
     while chunk := file.read(CHUNK):
         size += len(chunk)
         if size > max_bytes:
-            raise _refuse(f"larger than the {max_bytes} bytes allowed", "too_large")
+            raise _too_large(max_bytes)
         digest.update(chunk)
     return digest.hexdigest(), size
 
@@ -119,42 +138,48 @@ def _zip_kind(file, compressed_size: int) -> str:
         archive = zipfile.ZipFile(file)
         members = archive.infolist()
         if len(members) > settings.UPLOAD_ARCHIVE_MAX_MEMBERS:
-            raise _refuse(f"more than {settings.UPLOAD_ARCHIVE_MAX_MEMBERS} files in the archive", "archive_members")
+            raise _refuse(_("more than %(count)s files in the archive") % {"count": settings.UPLOAD_ARCHIVE_MAX_MEMBERS}, "archive_members")
         declared = 0
         for member in members:
             if _unsafe_member_name(member.filename):
-                raise _refuse(f"unsafe path in the archive: {member.filename!r}", "archive_path")
+                raise _refuse(_("unsafe path in the archive: %(name)r") % {"name": member.filename}, "archive_path")
             if member.flag_bits & 0x1:
-                raise _refuse("encrypted archive members cannot be checked", "archive_encrypted")
+                raise _refuse(_("encrypted archive members cannot be checked"), "archive_encrypted")
             if member.file_size > max_ratio * max(member.compress_size, 1) and member.file_size > CHUNK:
-                raise _refuse(f"compression ratio above {max_ratio}:1", "archive_ratio")
+                raise _refuse(_("compression ratio above %(ratio)s:1") % {"ratio": max_ratio}, "archive_ratio")
             declared += member.file_size
         if declared > max_total or (declared > max_ratio * max(compressed_size, 1) and declared > CHUNK):
-            raise _refuse("expands beyond the allowed size", "archive_too_large")
+            raise _refuse(_("expands beyond the allowed size"), "archive_too_large")
         actual = 0
         for member in members:
             with archive.open(member) as stream:
                 while chunk := stream.read(CHUNK):
                     actual += len(chunk)
                     if actual > max_total:
-                        raise _refuse("expands beyond the allowed size", "archive_too_large")
+                        raise _refuse(_("expands beyond the allowed size"), "archive_too_large")
         names = {m.filename for m in members}
         if members and members[0].filename == "mimetype":
             odf = archive.read("mimetype").decode("ascii", "replace").strip()
             if odf in ODF_TYPES:
                 return odf
         if "[Content_Types].xml" in names:
+            manifest = archive.read("[Content_Types].xml").decode("utf-8", "replace")  # bounded by the loop above
+            if "macroEnabled" in manifest or any(n.lower().endswith("vbaproject.bin") for n in names):
+                raise _refuse(_("Office files with macros are refused"), "macros")
             for marker, mime in OOXML_MARKERS:
                 if marker in names:
                     return mime
         return ZIP
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError) as exc:
-        raise _refuse("a damaged or unsupported archive", "archive_invalid") from exc
+        raise _refuse(_("a damaged or unsupported archive"), "archive_invalid") from exc
 
 
 def sniff_type(file, size: int) -> str | None:
+    """The type of the bytes of `file` (None when none we know), after the archive checks for zip-based ones."""
     file.seek(0)
     head = file.read(HEAD)
+    if head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):  # readers allow a little before the header
+        return PDF
     for signature, mime in SIGNATURES:
         if head.startswith(signature):
             return _zip_kind(file, size) if mime == ZIP else mime
@@ -171,27 +196,42 @@ def _scan(file) -> None:
     finding = import_string(settings.UPLOAD_SCANNER)(file)
     if finding:
         log.warning("upload refused by the scanner: %s", finding)
-        raise _refuse(f"refused by the malware scanner: {finding}", "malware")
+        raise _refuse(_("refused by the malware scanner: %(finding)s") % {"finding": finding}, "malware")
 
 
-def validate_upload(file, allowed_mime_types, max_bytes: int) -> UploadCheck:
-    """Accept `file` (an UploadedFile or any binary file object with a name) or raise ValidationFailed naming `file`."""
+def validate_upload(file, allowed_mime_types, max_bytes: int, *, name: str | None = None) -> UploadCheck:
+    """Accept `file` (an UploadedFile or any binary file object) or raise ValidationFailed naming the field `file`.
+
+    `name` is the client's file name whose extension must agree with the bytes (default: `file.name`).
+    """
+    try:
+        return _check(file, allowed_mime_types, max_bytes, getattr(file, "name", "") if name is None else name)
+    except _Refused as refused:
+        accepted = ", ".join(sorted({LABELS[mime] for mime in allowed_mime_types}))
+        raise ValidationFailed(
+            _("The file was not accepted: %(reason)s. Accepted: %(allowed)s.") % {"reason": refused.reason, "allowed": accepted},
+            [FieldProblem("file", refused.reason, refused.code)],
+            code="upload_refused",
+        ) from refused
+
+
+def _check(file, allowed_mime_types, max_bytes: int, name: str) -> UploadCheck:
     size_hint = getattr(file, "size", None)
     if size_hint is not None and size_hint > max_bytes:
-        raise _refuse(f"larger than the {max_bytes} bytes allowed", "too_large")
+        raise _too_large(max_bytes)
     sha256, size = _digest_and_size(file, max_bytes)
     if size == 0:
-        raise _refuse("the file is empty", "empty")
+        raise _refuse(_("the file is empty"), "empty")
     mime = sniff_type(file, size)
     if mime is None:
-        raise _refuse("the content is of no accepted type", "type_unknown")
-    extension = Path(getattr(file, "name", "") or "").suffix.lower()
+        raise _refuse(_("the content is not a recognised document or image"), "type_unknown")
+    extension = Path(name or "").suffix.lower()
     if mime == TEXT and extension == ".csv":
         mime = CSV
     if mime not in allowed_mime_types:
-        raise _refuse(f"files of type {mime} are not accepted here", "type_not_allowed")
-    if extension and extension not in EXTENSIONS.get(mime, set()):
-        raise _refuse(f"the name ends in {extension} but the content is {mime}", "type_mismatch")
+        raise _refuse(_("%(type)s files are not accepted here") % {"type": LABELS[mime]}, "type_not_allowed")
+    if extension and extension not in EXTENSIONS[mime]:
+        raise _refuse(_("the name ends in %(extension)s but the content is %(type)s") % {"extension": extension, "type": LABELS[mime]}, "type_mismatch")
     _scan(file)
     file.seek(0)
     return UploadCheck(sha256=sha256, size=size, mime=mime)

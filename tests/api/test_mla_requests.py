@@ -212,6 +212,29 @@ def test_attachments_are_uploaded_as_multipart(world, partner):
     assert missing.status_code == 400 and missing.json()["invalid_params"][0]["name"] == "file"
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("report.pdf", b"\x89PNG\r\n\x1a\n" + bytes(16), "type_mismatch"),
+        ("bundle.zip", b"PK\x03\x04broken", "archive_invalid"),
+        ("tool.pdf", b"MZ\x90\x00" + bytes(64), "type_unknown"),
+    ],
+)
+def test_a_refused_upload_is_a_problem_naming_the_file_and_nothing_is_stored(world, partner, settings, name, content, code):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    p = partner(world.authorities["pe-fecor"])
+    created = p.api.post(URL, NEW, format="json").json()
+    url = f"{URL}{created['id']}/attachments/"
+    response = p.api.post(url, {"file": SimpleUploadedFile(name, content, content_type="application/pdf")}, format="multipart")
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["invalid_params"][0]["name"] == "file" and response.json()["code"] == "upload_refused"
+    assert code in str(response.json()["invalid_params"][0])
+    assert p.api.get(url).json()["results"] == [] and not Path(settings.MEDIA_ROOT, "attachments").exists()
+
+
 def test_a_partner_completes_and_submits_its_request(world, partner):
     p = partner(world.authorities["pe-fecor"])
     created = p.api.post(URL, NEW | {"subject_and_authority": "Investigation 123-2026 by the Fiscalía Especializada",

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopcases.core import files
 from coopcases.core.exceptions import ActionForbidden, TransitionNotAllowed, ValidationFailed
+from coopcases.core.files import validate_upload
 from coopcases.events.models import Event
-from requests import files, services
+from requests import services
 from requests.models import Attachment
 from requests.models import MlaRequestState as S
 from tests.requests.factories import advance, complete_draft, drafter, requested_ca, step
@@ -21,9 +24,9 @@ from tests.requests.factories import advance, complete_draft, drafter, requested
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
+def _zip(entries: dict[str, bytes], compression=zipfile.ZIP_STORED) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
     return buffer.getvalue()
@@ -46,6 +49,17 @@ def _odt() -> bytes:
     return _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content/>"})
 
 
+def sniff(data: bytes, name: str = "") -> str:
+    return validate_upload(ContentFile(data), services.ATTACHMENT_TYPES, 25 * 1024 * 1024, name=name).mime
+
+
+def refusal(data: bytes, name: str = ""):
+    with pytest.raises(ValidationFailed) as err:
+        sniff(data, name)
+    assert err.value.code == "upload_refused" and err.value.problems[0].name == "file"
+    return err.value.problems[0]
+
+
 @pytest.mark.parametrize(
     ("data", "mime"),
     [
@@ -62,44 +76,48 @@ def _odt() -> bytes:
     ],
 )
 def test_allowed_types_are_recognised_from_their_bytes(data, mime):
-    assert files.sniff(data).mime_type == mime
+    assert sniff(data) == mime
 
 
 @pytest.mark.parametrize(
-    ("data", "why"),
+    ("data", "code"),
     [
-        (_zip({"evidence.pdf": PDF}), "archives are refused"),
+        (_zip({"evidence.pdf": PDF}), "type_not_allowed"),  # archives are not evidence files
         (_docx("application/vnd.ms-word.document.macroEnabled.main+xml"), "macros"),
         (_zip({"[Content_Types].xml": b"<Types/>", "word/vbaProject.bin": b"\0"}), "macros"),
-        (b"MZ\x90\x00" + b"\0" * 60, "not a recognised document"),
-        (b"PK\x03\x04broken", "damaged"),
-        ("texto en latin-1: \xf1".encode("latin-1"), "not a recognised document"),
+        (_zip({"zeros.xml": b"\0" * (20 * 1024 * 1024)}, zipfile.ZIP_DEFLATED), "archive_ratio"),  # a zip bomb, whatever it claims to be
+        (b"MZ\x90\x00" + b"\0" * 60, "type_unknown"),
+        (b"PK\x03\x04broken", "archive_invalid"),
+        ("texto en latin-1: \xf1".encode("latin-1"), "type_unknown"),
         (b"", "empty"),
     ],
 )
-def test_everything_else_is_refused_naming_the_file_field(data, why):
+def test_everything_else_is_refused_naming_the_file_field(data, code):
+    assert refusal(data).code == code
+
+
+def test_the_refusal_names_what_is_accepted():
     with pytest.raises(ValidationFailed) as err:
-        files.sniff(data)
-    assert err.value.problems[0].name == "file" and why in err.value.problems[0].reason
+        sniff(_zip({"evidence.pdf": PDF}), "bundle.zip")
+    assert "zip files are not accepted here" in err.value.detail and "Accepted: CSV, Excel (xlsx)" in err.value.detail
+    assert "zip, " not in err.value.detail.split("Accepted:")[1]
 
 
 @pytest.mark.parametrize("name", ["report.pdf", "scan.JPG", "notes.txt"])
 def test_a_name_whose_extension_lies_about_the_content_is_refused(name):
-    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
-    with pytest.raises(ValidationFailed) as err:
-        files.sniff(png, name)
-    assert err.value.problems[0].name == "file" and "but the content is PNG" in err.value.problems[0].reason
+    problem = refusal(b"\x89PNG\r\n\x1a\n" + b"\0" * 16, name)
+    assert problem.code == "type_mismatch" and "but the content is PNG" in problem.reason
 
 
 @pytest.mark.parametrize("name", ["scan.png", "scan.PNG", "no-extension"])
 def test_a_name_that_matches_the_content_or_has_no_extension_is_accepted(name):
-    assert files.sniff(b"\x89PNG\r\n\x1a\n" + b"\0" * 16, name).mime_type == files.PNG
+    assert sniff(b"\x89PNG\r\n\x1a\n" + b"\0" * 16, name) == files.PNG
 
 
 @given(st.binary(min_size=1, max_size=64).filter(lambda b: b[:1] not in (b"%", b"\x89", b"\xff", b"I", b"M", b"P") and b"\0" in b))
 def test_arbitrary_binary_is_never_accepted(data):
     with pytest.raises(ValidationFailed):
-        files.sniff(data)
+        sniff(data)
 
 
 def test_stored_by_content_with_hash_size_and_sniffed_type(world, settings):
@@ -157,7 +175,15 @@ def test_size_limit(world, settings):
     req = complete_draft(world)
     with pytest.raises(ValidationFailed) as err:
         services.attachment_add(request_pk=req.pk, actor=drafter(world, req), file=SimpleUploadedFile("big.pdf", PDF * 10), name="big.pdf")
-    assert err.value.code == "file_too_large"
+    assert err.value.problems[0].code == "too_large" and "larger than 100 bytes" in err.value.detail
+    assert not req.attachments.exists() and not Path(settings.MEDIA_ROOT, "attachments").exists()
+
+
+def test_a_refused_file_stores_nothing(world, settings):
+    req = complete_draft(world)
+    with pytest.raises(ValidationFailed):
+        services.attachment_add(request_pk=req.pk, actor=drafter(world, req), file=b"\x89PNG\r\n\x1a\n" + b"\0" * 16, name="report.pdf")
+    assert not req.attachments.exists() and not Path(settings.MEDIA_ROOT, "attachments").exists()
 
 
 def test_who_may_attach(world):
