@@ -21,6 +21,7 @@ app.conf.task_routes = {
     "events.dispatch_pending": {"queue": "sweeps"},
     "notifications.retry_*": {"queue": "sweeps"},
     "notifications.send_digests": {"queue": "sweeps"},
+    "api.purge_idempotency_keys": {"queue": "sweeps"},
     "events.dispatch_event": {"queue": "deliveries"},
     "notifications.deliver_webhook": {"queue": "deliveries"},
     "notifications.deliver_webhooks": {"queue": "deliveries"},
@@ -71,4 +72,5 @@ SCHEDULES = (
     Schedule("notifications: webhook retries", "notifications.retry_webhooks", every=30),
     Schedule("notifications: e-mail retries", "notifications.retry_emails", every=60),
     Schedule("notifications: daily digest", "notifications.send_digests", hour=6, minute=0),
+    Schedule("api: purge expired idempotency keys", "api.purge_idempotency_keys", every=3600),
 )

@@ -4,7 +4,9 @@
   is stored with the key; a failed one (4xx/5xx) releases the key, so a corrected retry may use it again;
 - same key, same method, path and body, after success: the stored response is replayed (`Idempotent-Replayed: true`);
 - same key with another method, path or body: 422;
-- same key while the first request still runs: 409 (a claim older than `PENDING_TIMEOUT` is considered abandoned).
+- same key while the first request still runs: 409 (a claim older than `PENDING_TIMEOUT` is considered abandoned);
+- a key older than IDEMPOTENCY_KEY_RETENTION_HOURS is forgotten: it is a new key, and the hourly sweep
+  (`purge_expired`, task `api.purge_idempotency_keys`) deletes such rows in batches.
 
 Keys belong to the caller (the OAuth client, or the signed-in user), so two clients never collide.
 """
@@ -15,6 +17,7 @@ import hashlib
 import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -77,6 +80,21 @@ class Claim:
         IdempotencyKey.objects.filter(pk=self.row.pk, completed_at__isnull=True).delete()
 
 
+def expires_before(now):
+    """Keys created before this moment are expired."""
+    return now - timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
+
+
+def purge_expired(*, now=None, batch_size: int = 1000) -> int:
+    """Delete expired keys, `batch_size` rows per statement (short locks, bounded WAL); returns how many."""
+    cutoff, purged = expires_before(now or timezone.now()), 0
+    while True:
+        batch = list(IdempotencyKey.objects.filter(created_at__lt=cutoff).order_by("created_at").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return purged
+        purged += IdempotencyKey.objects.filter(pk__in=batch).delete()[0]
+
+
 def _replay(row: IdempotencyKey) -> HttpResponse:
     response = HttpResponse(bytes(row.response_body or b""), status=row.response_status)
     for name, value in row.response_headers.items():
@@ -95,6 +113,7 @@ def claim(request) -> Claim | HttpResponse | None:
                                [{"name": HEADER, "reason": _("1 to %(max)s characters") % {"max": MAX_KEY_LENGTH}, "code": "invalid"}])
     owner, print_ = owner_of(request), fingerprint(request)
     fields = {"method": request.method, "path": request.path[:500], "fingerprint": print_}
+    IdempotencyKey.objects.filter(owner=owner, key=key, created_at__lt=expires_before(timezone.now())).delete()
     try:
         with transaction.atomic():
             return Claim(IdempotencyKey.objects.create(owner=owner, key=key, **fields))

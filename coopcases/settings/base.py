@@ -285,6 +285,9 @@ CONTENT_SECURITY_POLICY = {
 }
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 PERMISSIONS_POLICY = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+IDEMPOTENCY_KEY_RETENTION_HOURS = env_int(
+    "IDEMPOTENCY_KEY_RETENTION_HOURS", 24, "Hours an API Idempotency-Key and its stored response are kept (then reusable)"
+)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3 * 365, "Days audit entries are kept (at least 1095)")
 UPLOAD_ARCHIVE_MAX_UNCOMPRESSED_BYTES = env_int(
     "UPLOAD_ARCHIVE_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024, "Largest total uncompressed size of an uploaded zip-based file"

@@ -68,3 +68,44 @@ def test_a_bad_key_is_named(world, partner, key):
     p = partner(world.authorities["pe-fecor"])
     response = p.api.post(URL, NEW, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert response.status_code == 400 and response.json()["invalid_params"][0]["name"] == "Idempotency-Key"
+
+
+def _key(owner, key, age_hours):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    row = IdempotencyKey.objects.create(owner=owner, key=key, method="POST", path="/api/v1/mla-requests/", fingerprint="f" * 64)
+    IdempotencyKey.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(hours=age_hours))
+    return row
+
+
+def test_the_sweep_deletes_keys_past_their_retention_in_batches(settings, django_assert_max_num_queries):
+    from coopcases.api.tasks import purge_idempotency_keys
+
+    settings.IDEMPOTENCY_KEY_RETENTION_HOURS = 24
+    for i in range(5):
+        _key("app:1", f"old-{i}", 25)
+    fresh = _key("app:1", "fresh", 23)
+    with django_assert_max_num_queries(3 * 2 + 1):  # per batch of 2: select then delete; a last empty select
+        assert purge_idempotency_keys.apply(kwargs={"batch_size": 2}).get() == 5
+    assert list(IdempotencyKey.objects.all()) == [fresh]
+    assert purge_idempotency_keys.apply().get() == 0
+
+
+def test_the_sweep_is_scheduled_hourly_on_the_sweeps_queue():
+    from coopcases.celery import SCHEDULES, app
+
+    app.loader.import_default_modules()
+    assert "api.purge_idempotency_keys" in app.tasks
+    assert app.amqp.router.route({}, "api.purge_idempotency_keys")["queue"].name == "sweeps"
+    assert [s.every for s in SCHEDULES if s.task == "api.purge_idempotency_keys"] == [3600]
+
+
+def test_an_expired_key_is_a_new_key_even_before_the_sweep(world, partner, settings):
+    p = partner(world.authorities["pe-fecor"])
+    first = p.api.post(URL, NEW, format="json", HTTP_IDEMPOTENCY_KEY="daily-1")
+    settings.IDEMPOTENCY_KEY_RETENTION_HOURS = 0
+    again = p.api.post(URL, NEW | {"title": "Another request"}, format="json", HTTP_IDEMPOTENCY_KEY="daily-1")
+    assert first.status_code == again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert MlaRequest.objects.count() == 2 and IdempotencyKey.objects.filter(key="daily-1").count() == 1

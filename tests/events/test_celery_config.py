@@ -21,6 +21,7 @@ QUEUES = {
     "notifications.retry_webhooks": "sweeps",
     "notifications.retry_emails": "sweeps",
     "notifications.send_digests": "sweeps",
+    "api.purge_idempotency_keys": "sweeps",
     "events.dispatch_event": "deliveries",
     "notifications.deliver_webhook": "deliveries",
     "notifications.deliver_webhooks": "deliveries",
@@ -107,7 +108,7 @@ def test_bounded_countdown_refuses_what_the_broker_would_redeliver():
 def test_schedules_are_stored_for_beat_and_keep_the_admins_timing():
     sync_schedules(reset=True)
     stored = {t.name: t for t in PeriodicTask.objects.filter(name__in=[s.name for s in SCHEDULES])}
-    assert len(stored) == len(SCHEDULES) == 6
+    assert len(stored) == len(SCHEDULES) == 7
     reminders = stored["deadlines: reminders and escalation"]
     assert (reminders.task, reminders.queue, reminders.interval.every, reminders.expire_seconds) == (
         "deadlines.sweep_reminders", "sweeps", 60, 60
