@@ -2,7 +2,12 @@
 
 The ETag of a resource is `"v<version>"`. A write that sends `If-Match` is compared here first (a cheap 412) and
 the version is then passed to the service as `expected_version`, which compares it again under the row lock.
+Rows that are never changed (attachments, messages) have no version: their ETag is a digest of the caller's
+representation (`"r<digest>"`). A detail GET whose `If-None-Match` names the current ETag answers 304.
 """
+
+import hashlib
+import json
 
 from django.utils.translation import gettext as _
 
@@ -15,6 +20,19 @@ def etag_for(obj) -> str:
 
 def etag_of(version: int) -> str:
     return f'"v{version}"'
+
+
+def etag_of_representation(data) -> str:
+    """The ETag of a resource without a version: what the caller sees, digested (so it differs per audience)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return f'"r{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
+
+
+def not_modified(request, etag: str) -> bool:
+    """Whether `If-None-Match` names `etag` (weak comparison, RFC 9110 13.1.2) or is `*`."""
+    raw = request.headers.get("If-None-Match", "")
+    tags = {tag.strip().removeprefix("W/") for tag in raw.split(",")}
+    return "*" in tags or etag in tags
 
 
 def _versions(raw: str) -> list[int]:

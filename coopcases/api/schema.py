@@ -3,6 +3,7 @@
 - every error response is the `Problem` component as `application/problem+json` (400, 401, 403, 404, 406, 429 on
   every call; 409, 412, 415, 422, 428 where writes can produce them);
 - `ETag` response header on detail and write responses; `Retry-After` on 429;
+- `If-None-Match` on a detail GET, answered 304 when it names the current ETag;
 - `If-Match` request header (required on PATCH, optional on transitions) and `Idempotency-Key` on POST;
 - the transitions resource: its GET answers `Transitions`, its POST takes the view's `transition_serializer_class`
   and answers the resource's representation.
@@ -43,6 +44,9 @@ class ProblemAutoSchema(AutoSchema):
     def _is_detail(self) -> bool:
         return "{" in self.path
 
+    def _is_retrieve(self) -> bool:
+        return self.method == "GET" and getattr(self.view, "action", None) == "retrieve"
+
     def get_request_serializer(self):
         if self._is_transitions() and self.method == "POST":
             return self.view.transition_serializer_class
@@ -78,6 +82,8 @@ class ProblemAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(ProblemSerializer, code, [PROBLEM_CONTENT_TYPE], direction)
                 responses[code]["description"] = description
+        if self._is_retrieve():
+            responses["304"] = {"description": "Not modified: If-None-Match names the current ETag (no body)."}
         return responses
 
     def _has_etag(self) -> bool:
@@ -99,9 +105,15 @@ class ProblemAutoSchema(AutoSchema):
                 "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=self.method in ("PATCH", "PUT"),
                 description='The ETag last read (e.g. `"v3"`); the change is refused with 412 if the resource changed since.',
             ))
+        if self._is_retrieve():
+            params.append(OpenApiParameter(
+                "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                description="ETags the caller holds; 304 without a body when one of them is current.",
+            ))
         if self._has_etag():
-            params.append(OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=["200", "201"],
-                                           description="Version tag of the resource, for If-Match."))
+            params.append(OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                                           response=["200", "201", "304"] if self._is_retrieve() else ["200", "201"],
+                                           description='Version tag of the resource (`"v<version>"`, or `"r<digest>"` for rows that never change), for If-Match and If-None-Match.'))
         params.append(OpenApiParameter("Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=["429"],
                                        description="Seconds to wait before retrying."))
         return params

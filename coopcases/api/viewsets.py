@@ -6,7 +6,8 @@ A resource subclasses `ResourceViewSet` (plus DRF's list/retrieve mixins as it n
 - `serializer_class` (the representation; for writes a `StrictSerializer` in `get_serializer_class`);
 - `filterset_class`, `ordering_fields` (allow-list) and `ordering` (default, ends on the primary key).
 
-It gets: strict query parameters, cursor pagination, ETag on detail and write responses (`represent`),
+It gets: strict query parameters, cursor pagination, ETag on detail and write responses (`represent`; the version,
+or a digest of the representation for rows without one), 304 on a detail GET whose If-None-Match matches,
 If-Match helpers (`expected_version`), Idempotency-Key on every POST, and 404 for ids that cannot exist.
 Writes go through the app's services; serializers check shape only.
 """
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from coopcases.api import idempotency
-from coopcases.api.conditional import etag_for
+from coopcases.api.conditional import etag_for, etag_of_representation, not_modified
 from coopcases.api.conditional import expected_version as _expected_version
 from coopcases.api.filters import StrictFilterBackend, StrictOrderingFilter
 from coopcases.api.permissions import HasScope
@@ -73,7 +74,7 @@ class ResourceViewSet(GenericViewSet):
         the representation has its annotations and related rows."""
         fresh = self.get_queryset().get(pk=obj.pk) if reread else obj
         serializer = (serializer_class or self.get_representation_class())(fresh, context=self.get_serializer_context())
-        headers = {"ETag": etag_for(fresh)} if hasattr(fresh, "version") else {}
+        headers = {"ETag": etag_for(fresh) if hasattr(fresh, "version") else etag_of_representation(serializer.data)}
         if status_code == status.HTTP_201_CREATED and self.location_on_create:
             headers["Location"] = self.request.build_absolute_uri(self._detail_path(fresh))
         return Response(serializer.data, status=status_code, headers=headers)
@@ -89,7 +90,14 @@ class ResourceViewSet(GenericViewSet):
         return head
 
     def retrieve(self, request, *args, **kwargs):
-        return self.represent(self.get_object(), reread=False)
+        # Represented first, so a 304 is decided on the caller's own view (and reads are audited all the same).
+        return self.unless_not_modified(self.represent(self.get_object(), reread=False))
+
+    def unless_not_modified(self, response: Response) -> Response:
+        """A detail GET's answer, or 304 (no body) when the caller's If-None-Match names its ETag."""
+        if not_modified(self.request, response["ETag"]):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": response["ETag"]})
+        return response
 
     def expected_version(self, obj, *, required: bool) -> int | None:
         return _expected_version(self.request, obj, required=required)

@@ -54,7 +54,7 @@ class MlaRequestViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet
         found = self._represented(self.filter_queryset(self.get_queryset()).filter(pk=self.lookup_pk()))
         if not found:
             raise NotFound()
-        return Response(found[0], headers={"ETag": etag_of(found[0]["version"])})
+        return self.unless_not_modified(Response(found[0], headers={"ETag": etag_of(found[0]["version"])}))
 
     def represent(self, obj, status_code=status.HTTP_200_OK, serializer_class=None, reread=True):
         """After a write: the request re-read as a row, its ETag that row's version."""
@@ -99,6 +99,7 @@ class _NestedViewSet(mixins.ListModelMixin, ResourceViewSet):
     ordering_fields = ()
     location_on_create = False
 
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.parent()  # an invisible request answers 404 before its body is read or validated (IDOR)
@@ -112,10 +113,12 @@ class _NestedViewSet(mixins.ListModelMixin, ResourceViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Attachments of a request (metadata; superseded versions included)"),
+    retrieve=extend_schema(summary="One attachment's metadata (ETag: a digest of it; If-None-Match answers 304)"),
     create=extend_schema(summary="Attach a file", request={"multipart/form-data": s.AttachmentUploadSerializer}, responses={201: s.AttachmentSerializer}),
 )
 class AttachmentViewSet(_NestedViewSet):
     model = Attachment
+    location_on_create = True  # …/attachments/{id}/
     serializer_class = s.AttachmentSerializer
     parser_classes = [MultiPartParser]
 
@@ -133,10 +136,12 @@ class AttachmentViewSet(_NestedViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="The request's message thread, as the caller's side may read it"),
+    retrieve=extend_schema(summary="One message the caller's side may read (ETag: a digest of it; If-None-Match answers 304)"),
     create=extend_schema(summary="Post a message (status enquiry, consultation)", request=s.MessageWriteSerializer, responses={201: s.MessageSerializer}),
 )
 class MessageViewSet(_NestedViewSet):
     model = Message
+    location_on_create = True  # …/messages/{id}/
     serializer_class = s.MessageSerializer
 
     def visible_queryset(self, actor):

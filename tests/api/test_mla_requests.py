@@ -264,3 +264,37 @@ def test_a_network_contact_point_sees_the_request_but_not_its_confidential_facts
     assert drafter["facts_summary"] == "The suspect moved funds through Montevideo."
     listed = session_client(contact).get(URL).json()["results"]
     assert [row["facts_summary"] for row in listed] == [None]
+
+
+def test_attachments_and_messages_have_a_detail_with_an_etag_and_answer_304_when_unchanged(world, partner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    p = partner(world.authorities["pe-fecor"])
+    created = p.api.post(URL, NEW, format="json").json()
+    base = f"{URL}{created['id']}/"
+    pdf = SimpleUploadedFile("request.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", content_type="application/pdf")
+    uploaded = p.api.post(f"{base}attachments/", {"file": pdf}, format="multipart")
+    posted = p.api.post(f"{base}messages/", {"body": "Any news?"}, format="json")
+    for created_row, rows in ((uploaded, "attachments"), (posted, "messages")):
+        url = f"{base}{rows}/{created_row.json()['id']}/"
+        assert created_row.status_code == 201 and created_row["Location"].endswith(url)
+        detail = p.api.get(url)
+        etag = detail["ETag"]
+        assert detail.status_code == 200 and detail.json() == created_row.json() and etag == created_row["ETag"]
+        assert etag.startswith('"r') and etag.endswith('"')
+        unchanged = p.api.get(url, HTTP_IF_NONE_MATCH=f'"v9", W/{etag}')
+        assert unchanged.status_code == 304 and unchanged["ETag"] == etag and not unchanged.content
+        assert p.api.get(url, HTTP_IF_NONE_MATCH='"r0"').status_code == 200
+        assert p.api.get(f"{base}{rows}/999999/").status_code == 404
+        assert p.api.get(f"{base}{rows}/x/").status_code == 404
+    other = partner(world.authorities["es-mjusticia"])
+    assert other.api.get(f"{base}messages/{posted.json()['id']}/").status_code == 404  # the request is not visible to it
+
+
+def test_a_request_detail_answers_304_to_its_current_etag_only(world, partner):
+    p = partner(world.authorities["pe-fecor"])
+    created = p.api.post(URL, NEW, format="json").json()
+    url = f"{URL}{created['id']}/"
+    assert p.api.get(url, HTTP_IF_NONE_MATCH='"v1"').status_code == 304
+    p.api.patch(url, {"title": "Renamed"}, format="json", HTTP_IF_MATCH='"v1"')
+    assert p.api.get(url, HTTP_IF_NONE_MATCH='"v1"').status_code == 200

@@ -24,6 +24,7 @@ from coopcases.deadlines.models import Deadline
 from coopcases.events.services import event_emit
 from coopcases.notifications.models import Notification, WebhookDelivery, WebhookSubscription
 from networks.models import Authority
+from requests import services as mla_services
 from requests.models import MlaRequest
 from tests.assets.factories import AssetFactory, OrderFactory
 from tests.cases.factories import CaseFactory, JITFactory
@@ -46,6 +47,12 @@ class Foreign:
         pe, es = self.world.authorities["pe-fecor"], self.world.authorities["es-anticorrupcion"]
         self.builders = {
             "mla.mlarequest": lambda: complete_draft(self.world, "PE"),
+            "mla.attachment": lambda: mla_services.attachment_add(
+                request_pk=self.get("mla.mlarequest").pk, actor=self.world.user("magistrate:pe-fecor"), file=b"%PDF-1.7\n%%EOF\n", name="order.pdf"
+            ),
+            "mla.message": lambda: mla_services.message_post(
+                request_pk=self.get("mla.mlarequest").pk, actor=self.world.user("magistrate:pe-fecor"), body="Any news?"
+            ),
             "cases.case": lambda: CaseFactory(lead_authority=pe, participating_authorities=[es]),
             "cases.jointinvestigationteam": lambda: JITFactory(case=self.get("cases.case"), parties=[pe, es]),
             "assets.asset": lambda: AssetFactory(case=self.get("cases.case")),
