@@ -30,7 +30,11 @@ class User(AbstractUser):
         "networks.Network", blank=True, related_name="contact_point_users",
         help_text=_("Networks in which this user is a contact point"),
     )
-    preferred_language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    # Blank: pages follow the browser (Accept-Language); e-mails, with no browser to ask, use LANGUAGE_CODE.
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=settings.LANGUAGES, blank=True, default="",
+        help_text=_("Blank: the browser's language"),
+    )
     time_zone = models.CharField(max_length=64, default="UTC")
     deactivated_at = models.DateTimeField(
         _("deactivated at"), null=True, blank=True, help_text=_("When the account was disabled; starts its retention period")
@@ -44,6 +48,11 @@ class User(AbstractUser):
             models.Index(fields=["authority"]),
             models.Index(fields=["deactivated_at"], condition=models.Q(is_active=False, pseudonymised_at__isnull=True), name="user_retention_due"),
         ]
+
+    @property
+    def message_language(self) -> str:
+        """The language of e-mails and notifications: the preference, else the site's."""
+        return self.preferred_language or settings.LANGUAGE_CODE
 
     @cached_property
     def role_codes(self) -> frozenset[str]:

@@ -60,7 +60,7 @@ def notification_title(event, obj) -> str:
 
 def render_email(notification: Notification, obj) -> tuple[str, str]:
     user = notification.user
-    with translation.override(user.preferred_language):
+    with translation.override(user.message_language):
         context = _context(notification.event, obj, user)
         return notification_title(notification.event, obj), _render(notification.event, "body", context)
 
@@ -157,7 +157,7 @@ def digests_send(*, now: datetime | None = None) -> int:
                 if not rows:
                     continue
                 user = rows[0].user
-                with translation.override(user.preferred_language):
+                with translation.override(user.message_language):
                     context = {"user": user, "notifications": rows, "site_url": settings.SITE_URL}
                     subject = " ".join(render_to_string("notifications/email/digest.subject.txt", context).split())
                     body = render_to_string("notifications/email/digest.body.txt", context).strip()

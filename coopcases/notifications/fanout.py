@@ -111,7 +111,7 @@ def event_fan_out(event: Event, *, now: datetime) -> FanOut:
         if Channel.EMAIL in channels and user.email:
             digest = preference is not None and preference.email_frequency == EmailFrequency.DAILY_DIGEST
             email_status = EmailStatus.DIGEST if digest else EmailStatus.PENDING
-        with translation.override(user.preferred_language):
+        with translation.override(user.message_language):
             title = notification_title(event, obj)
         notification, created = Notification.objects.get_or_create(
             event=event, user=user,

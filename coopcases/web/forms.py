@@ -20,7 +20,7 @@ class UIForm(forms.Form):
 
 
 class PreferencesForm(UIForm):
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Language"), choices=[("", _("Browser language")), *settings.LANGUAGES], required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zones, help_text=_("Dates and times are shown in this zone."))
 
 

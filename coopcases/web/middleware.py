@@ -8,7 +8,8 @@ from django.utils import timezone, translation
 
 class UserLocaleMiddleware:
     """After authentication: the user's time zone always; their preferred language unless the language cookie
-    (set by the switcher) or the URL already chose one."""
+    (set by the switcher) or the URL already chose one. Without a preference, LocaleMiddleware's choice (the
+    browser's Accept-Language) stands."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -15,9 +15,11 @@ LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def user_preferences_set(*, actor, language: str | None = None, time_zone: str | None = None):
-    """Set the actor's preferred language and/or time zone (used for every page and e-mail they get)."""
+    """Set the actor's preferred language and/or time zone (used for every page and e-mail they get).
+
+    language "" means the browser's language (and the site's for e-mails)."""
     problems = []
-    if language is not None and language not in LANGUAGE_CODES:
+    if language and language not in LANGUAGE_CODES:
         problems.append(FieldProblem("language", _("unknown language"), "invalid"))
     if time_zone is not None and time_zone not in zoneinfo.available_timezones():
         problems.append(FieldProblem("time_zone", _("unknown time zone"), "invalid"))

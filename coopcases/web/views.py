@@ -60,7 +60,10 @@ def preferences(request):
         else:
             messages.success(request, _("Your preferences are saved."))
             response = redirect("web:preferences")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax")
+            if form.cleaned_data["language"]:
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax")
+            else:  # the browser's language from now on: no cookie may override Accept-Language
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite="Lax")
             return response
     return render(request, "web/preferences.html", {"nav": "preferences", "form": form})
 

@@ -121,8 +121,9 @@ def test_filing_in_spanish(world, open_page, screenshot):
     expect(page.locator("a.skip")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#content")).to_be_focused()
-    page.get_by_label("Language").select_option("es")
-    page.get_by_role("button", name="Change language").click()
+    expect(page.locator("h1")).to_have_text("Panel de control")  # a Spanish browser, and no preferred language yet
+    page.get_by_label("Idioma").select_option("es")
+    page.get_by_role("button", name="Cambiar de idioma").click()
     expect(page.locator("h1")).to_have_text("Panel de control")
     _file_draft(page, "Cuentas de la Operación Lavandería", {
         "title": "Título", "requested_state": "Estado requerido", "language": "Idioma de la solicitud",

@@ -257,3 +257,37 @@ def test_the_switcher_changes_the_language(world, magistrate, as_user, language)
     assert f'<html lang="{language}">' in page.content.decode()
     magistrate.refresh_from_db()
     assert magistrate.preferred_language == language
+
+
+def test_a_new_user_has_no_preferred_language_and_gets_e_mails_in_the_sites(world):
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    assert user.preferred_language == "" and user.message_language == "en"
+
+
+def test_a_spanish_browser_gets_spanish_pages_when_the_user_has_no_preference(world, magistrate, as_user):
+    magistrate.preferred_language = ""
+    magistrate.save(update_fields=["preferred_language"])
+    body = as_user(magistrate).get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9,en;q=0.5").content.decode()
+    assert '<html lang="es">' in body and "Mis solicitudes abiertas" in body
+
+
+def test_an_explicit_preference_wins_over_the_browser(world, magistrate, as_user):
+    magistrate.preferred_language = "en"
+    magistrate.save(update_fields=["preferred_language"])
+    body = as_user(magistrate).get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<html lang="en">' in body
+
+
+def test_choosing_browser_language_in_the_preferences_clears_the_preference_and_the_cookie(world, magistrate, as_user, settings):
+    client = as_user(magistrate)
+    client.post(reverse("web:language"), {"language": "pt", "next": reverse("web:dashboard")})
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "pt"
+    form = client.get(reverse("web:preferences"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<option value="">' in form or '<option value="" ' in form
+    client.post(reverse("web:preferences"), {"language": "", "time_zone": "UTC"})
+    magistrate.refresh_from_db()
+    assert magistrate.preferred_language == "" and not client.cookies[settings.LANGUAGE_COOKIE_NAME].value
+    body = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<html lang="fr">' in body
