@@ -31,6 +31,7 @@ from cases.models import (
     ParticipantAccess,
 )
 from cases.workflow import CASE_WORKFLOW, JIT_SERVICE_ONLY_ACTIONS, JIT_WORKFLOW
+from coopcases.audit.purpose import ConfidentialPurposeAdmin
 from coopcases.core.exceptions import DomainError
 from networks.models import Authority
 
@@ -162,7 +163,7 @@ class CaseForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(ServiceAdmin):
+class CaseAdmin(ConfidentialPurposeAdmin, ServiceAdmin):
     visible = staticmethod(selectors.cases_visible_to)
     form = CaseForm
     list_display = ["national_reference", "title", "lead_authority", "status", "confidentiality", "created_at"]
@@ -173,6 +174,7 @@ class CaseAdmin(ServiceAdmin):
     filter_horizontal = ["offences"]
     readonly_fields = ["status", "version", "created_by", "created_at", "updated_at"]
     inlines = [CasePersonInline, JITOfCaseInline]
+    confidential_inlines = {"persons": CasePersonInline}
 
     def get_readonly_fields(self, request, obj=None):
         fixed = list(self.readonly_fields)
@@ -186,13 +188,11 @@ class CaseAdmin(ServiceAdmin):
             return []
         return [i for i in inlines if not isinstance(i, CasePersonInline) or rules.may_see_persons(request.user, obj)]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        case = self.get_object(request, object_id) if request.method == "GET" and response.status_code == 200 else None
-        if case is not None and rules.may_see_persons(request.user, case) and case.persons.exists():
-            # Showing the persons of interest is a read of confidential data: audited like any other door's.
-            services.case_persons_view(actor=request.user, case=case, purpose=str(_("Case administration (admin change form)")))
-        return response
+    def may_see_confidential(self, request, obj) -> bool:
+        return rules.may_see_persons(request.user, obj)
+
+    def confidential_read(self, request, obj, purpose, names) -> None:
+        services.case_persons_view(actor=request.user, case=obj, purpose=purpose)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -314,7 +314,7 @@ _RANK = {"none": 0, ParticipantAccess.AGREEMENT: 1, ParticipantAccess.OPERATIONA
 
 
 @admin.register(JointInvestigationTeam)
-class JointInvestigationTeamAdmin(ServiceAdmin):
+class JointInvestigationTeamAdmin(ConfidentialPurposeAdmin, ServiceAdmin):
     visible = staticmethod(selectors.jits_visible_to)
     form = JITForm
     list_display = ["title", "case", "status", "start_date", "end_date", "legal_basis"]
@@ -327,6 +327,7 @@ class JointInvestigationTeamAdmin(ServiceAdmin):
         (_("Parties and period"), {"fields": ["coordinating_authority", "other_parties", "states_of_operation", "start_date", "end_date"]}),
         (_("State"), {"fields": ["status", "version", "action_plan_version", "activated_at", "ended_at", "evaluation_summary"]}),
     ]
+    confidential_inlines = {"action_items": (JITActionItemInline, JITActionItemVersionInline)}
     state_fields = ["status", "version", "action_plan_version", "activated_at", "ended_at", "evaluation_summary"]
     inlines = [JITPartyInline, JITMemberInline, JITParticipantInline, JITAmendmentInline, JITActionItemInline,
                JITActionItemVersionInline, JITMeetingInline, JITEvidenceInline]

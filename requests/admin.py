@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from coopcases.accounts.roles import RoleCode
+from coopcases.audit.purpose import ConfidentialPurposeAdmin
 from coopcases.core.exceptions import DomainError
 from coopcases.events.selectors import events_of
 from requests.models import Attachment, AwaitingDecision, MlaRequest, RequestDecision, RequestMeasure
@@ -86,7 +87,7 @@ def _decision_action(action: str, description):
     return run
 
 
-class MlaRequestAdmin(admin.ModelAdmin):
+class MlaRequestAdmin(ConfidentialPurposeAdmin, admin.ModelAdmin):
     list_display = ["reference", "title", "kind", "requesting_state", "requested_state", "state", "next_due", "overdue_mark", "updated_at"]
     list_filter = ["state", "kind", "requesting_state", "requested_state", "channel_network", OverdueFilter]
     list_select_related = ["requesting_state", "requested_state"]

@@ -54,7 +54,7 @@ def test_adding_a_case_goes_through_the_service(es_client, team):
 
 
 def test_a_refused_inline_rolls_back_the_whole_form(es_client, team):
-    url = reverse("admin:cases_case_change", args=[team.case.pk])
+    url = reverse("admin:cases_case_change", args=[team.case.pk]) + "?purpose=record+the+suspect"  # the form posts back here
     response = es_client.post(url, {
         "national_reference": "ES-2026-001", "title": "Renamed in the admin", "confidentiality": "restricted",
         "offences": [], "participating_countries": [team.pe.country.pk, team.co.country.pk],
@@ -101,8 +101,12 @@ def test_confidential_inlines_are_hidden_from_facilitators(client, team):
     body = client.get(reverse("admin:cases_jointinvestigationteam_change", args=[jit.pk])).content.decode()
     assert "action-plan item" not in body.lower()
     client.force_login(staff(team.es_user))
-    body = client.get(reverse("admin:cases_jointinvestigationteam_change", args=[jit.pk])).content.decode()
+    url = reverse("admin:cases_jointinvestigationteam_change", args=[jit.pk])
+    assert "action-plan item" not in client.get(url).content.decode().lower()  # until a purpose is stated
+    body = client.get(url, {"purpose": "plan the joint operation"}).content.decode()
     assert "action-plan item" in body.lower()
+    view = AuditEntry.objects.get(action="view", object_type="cases.jointinvestigationteam")
+    assert (view.purpose, view.after, view.door) == ("plan the joint operation", {"fields": ["action_items"]}, "admin")
 
 
 def test_jit_member_inline_uses_the_service(client, team):
@@ -127,9 +131,12 @@ def test_jit_member_inline_uses_the_service(client, team):
     assert AuditEntry.objects.filter(object_type="cases.jitmember", door="admin").exists()
 
 
-def test_showing_persons_of_interest_in_the_admin_is_audited(es_client, team):
+def test_persons_of_interest_are_shown_in_the_admin_for_a_stated_purpose_which_is_audited(es_client, team):
     CasePerson.objects.create(case=team.case, kind="person", role="suspect", name="Juan Pérez")
-    body = es_client.get(reverse("admin:cases_case_change", args=[team.case.pk])).content.decode()
+    url = reverse("admin:cases_case_change", args=[team.case.pk])
+    hidden = es_client.get(url).content.decode()
+    assert "Juan Pérez" not in hidden and 'name="purpose"' in hidden and not AuditEntry.objects.filter(action="view").exists()
+    body = es_client.get(url, {"purpose": "prepare the coordination meeting"}).content.decode()
     assert "Juan Pérez" in body
     view = AuditEntry.objects.get(action="view")
-    assert (view.door, view.case_id, view.actor) == ("admin", team.case.pk, team.es_user)
+    assert (view.door, view.case_id, view.actor, view.purpose) == ("admin", team.case.pk, team.es_user, "prepare the coordination meeting")
