@@ -66,6 +66,9 @@ class MlaRequestViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet
             headers["Location"] = self.request.build_absolute_uri(self._detail_path(obj))
         return Response(data, status=status_code, headers=headers)
 
+    def write_queryset(self, actor):
+        return selectors.mla_requests_visible_to(actor).only("id", "version")
+
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):
             return s.MlaRequestWriteSerializer
