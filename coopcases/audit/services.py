@@ -84,9 +84,9 @@ def audit_record(
     return entry
 
 
-# The chain's head, as `chain_anchor` when the table is empty; the new entry's hash is entry_digest's, computed by the
-# database (pgcrypto-free: sha256() is built in since PostgreSQL 11) so that reading the head and appending is one
-# statement. It runs after the lock statement, so it sees every entry committed before the lock was granted.
+# The chain's head (`chain_anchor` when the table is empty) and the new entry's hash, entry_digest's formula computed by
+# PostgreSQL (built-in sha256(), no extension): reading the head and appending is one statement. It runs after the lock
+# statement, so its snapshot holds every entry committed before the lock was granted.
 _APPEND_SQL = """
 WITH head AS (
     SELECT COALESCE(
