@@ -60,7 +60,7 @@ class MlaRequestViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet
         """After a write: the request re-read as a row, its ETag that row's version."""
         if serializer_class is not None:
             return super().represent(obj, status_code, serializer_class, reread)
-        data = self._represented(self.get_queryset().filter(pk=obj.pk))[0]
+        data = self._represented(self.visible_queryset(self.request.user).filter(pk=obj.pk))[0]
         headers = {"ETag": etag_of(data["version"])}
         if status_code == status.HTTP_201_CREATED:
             headers["Location"] = self.request.build_absolute_uri(self._detail_path(obj))

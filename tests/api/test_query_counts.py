@@ -72,7 +72,7 @@ def test_case_and_jit_lists(world):
     assert (_queries(api, "/api/v1/cases/"), _queries(api, "/api/v1/jits/")) == few
 
 
-APPROVAL_QUERIES = 18  # see docs/benchmarks.md, "Transition end to end": what each one is
+APPROVAL_QUERIES = 16  # see docs/benchmarks.md, "Transition end to end": what each one is
 
 
 def test_an_approval_costs_a_fixed_number_of_queries(world, partner):
