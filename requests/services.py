@@ -103,11 +103,18 @@ def _many_by_code(model, values: Iterable, field: str) -> list:
 
 
 def _locked(actor, pk) -> MlaRequest:
-    """The visible request, row-locked for the rest of the transaction; NotVisible (404) when hidden."""
-    if not mla_requests_visible_to(actor).filter(pk=pk).exists():
-        raise NotVisible()
+    """The visible request, row-locked for the rest of the transaction; NotVisible (404) when hidden.
+
+    One query: visibility is checked on the row as locked (PostgreSQL re-checks the predicate on the newest version
+    after waiting for a concurrent writer)."""
     # of=("self",): lock the request only, never the countries joined for reading.
-    return MlaRequest.objects.select_for_update(of=("self",)).select_related("requesting_state", "requested_state").get(pk=pk)
+    req = (
+        mla_requests_visible_to(actor).select_for_update(of=("self",)).select_related("requesting_state", "requested_state")
+        .filter(pk=pk).first()
+    )
+    if req is None:
+        raise NotVisible()
+    return req
 
 
 def _check_version(req: MlaRequest, expected_version: int | None) -> None:
@@ -349,7 +356,9 @@ def mla_request_transition(
         # answers with the state or role error, which is the one that matters.
         if transition is not None and req.state in transition.sources and transition.may(req, actor):
             params["prepared"] = _prepare(req, action, reason, params)
-        return MLA_WORKFLOW.perform(pk=pk, action=action, actor=actor, reason=reason, params=params, expected_version=expected_version)
+        return MLA_WORKFLOW.perform(
+            pk=pk, action=action, actor=actor, reason=reason, params=params, expected_version=expected_version, locked=req
+        )
 
 
 TRANSITION_PARAMS: dict[str, frozenset[str]] = {

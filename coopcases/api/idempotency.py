@@ -18,7 +18,7 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,6 +103,33 @@ def _replay(row: IdempotencyKey) -> HttpResponse:
     return response
 
 
+def _insert_unless_taken(row: IdempotencyKey) -> IdempotencyKey | None:
+    """Insert the claim, or None when (owner, key) exists. One statement, committed on its own outside a transaction:
+    INSERT … ON CONFLICT DO NOTHING on PostgreSQL; a savepoint and the unique constraint elsewhere."""
+    if connection.vendor != "postgresql":
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            return None
+        return row
+    row.created_at = timezone.now()
+    fields = [f for f in IdempotencyKey._meta.concrete_fields if f.attname != "id"]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {IdempotencyKey._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 (model's own names)
+            "ON CONFLICT (owner, key) DO NOTHING RETURNING id",
+            [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields],
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    row.pk = inserted[0]
+    row._state.adding, row._state.db = False, connection.alias
+    return row
+
+
 def claim(request) -> Claim | HttpResponse | None:
     """None without a key; a Claim for a new key; the stored response for a completed one; a problem otherwise."""
     key = request.headers.get(HEADER)
@@ -112,13 +139,16 @@ def claim(request) -> Claim | HttpResponse | None:
         raise ProblemException(400, _("Idempotency-Key must be 1 to %(max)s printable characters.") % {"max": MAX_KEY_LENGTH}, "invalid",
                                [{"name": HEADER, "reason": _("1 to %(max)s characters") % {"max": MAX_KEY_LENGTH}, "code": "invalid"}])
     owner, print_ = owner_of(request), fingerprint(request)
-    fields = {"method": request.method, "path": request.path[:500], "fingerprint": print_}
-    IdempotencyKey.objects.filter(owner=owner, key=key, created_at__lt=expires_before(timezone.now())).delete()
-    try:
-        with transaction.atomic():
-            return Claim(IdempotencyKey.objects.create(owner=owner, key=key, **fields))
-    except IntegrityError:
-        pass
+
+    def new_claim():
+        return _insert_unless_taken(IdempotencyKey(owner=owner, key=key, method=request.method, path=request.path[:500], fingerprint=print_))
+
+    claimed = new_claim()
+    expired = IdempotencyKey.objects.filter(owner=owner, key=key, created_at__lt=expires_before(timezone.now()))
+    if claimed is None and expired.delete()[0]:  # an expired key is a new key (checked only when the key is taken)
+        claimed = new_claim()
+    if claimed is not None:
+        return Claim(claimed)
     row = IdempotencyKey.objects.filter(owner=owner, key=key).first()
     if row is None:  # released between our insert and this read: the caller may simply retry
         raise ProblemException(409, _("A request with this Idempotency-Key just finished; retry."), "idempotency_in_progress")

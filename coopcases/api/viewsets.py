@@ -20,6 +20,7 @@ from django.http import HttpResponseBase
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
@@ -51,9 +52,17 @@ class ResourceViewSet(GenericViewSet):
     def visible_queryset(self, actor):
         raise NotImplementedError
 
+    def write_queryset(self, actor):
+        """What a write (PATCH, POST …/transitions/) looks its object up in: the visible rows, but only what the
+        view needs before the service locks and re-reads the row (its pk and `version` for If-Match). Narrow it when
+        `visible_queryset` carries annotations or prefetches that only the representation needs."""
+        return self.visible_queryset(actor)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no database
             return self.model._default_manager.none()
+        if self.request.method not in SAFE_METHODS:
+            return self.write_queryset(self.request.user)
         return self.visible_queryset(self.request.user)
 
     def lookup_pk(self) -> int:
@@ -72,7 +81,7 @@ class ResourceViewSet(GenericViewSet):
     def represent(self, obj, status_code: int = status.HTTP_200_OK, serializer_class=None, reread: bool = True) -> Response:
         """The caller's view of `obj` with its ETag. After a write `obj` is re-read through the visible queryset, so
         the representation has its annotations and related rows."""
-        fresh = self.get_queryset().get(pk=obj.pk) if reread else obj
+        fresh = self.visible_queryset(self.request.user).get(pk=obj.pk) if reread else obj
         serializer = (serializer_class or self.get_representation_class())(fresh, context=self.get_serializer_context())
         headers = {"ETag": etag_for(fresh) if hasattr(fresh, "version") else etag_of_representation(serializer.data)}
         if status_code == status.HTTP_201_CREATED and self.location_on_create:

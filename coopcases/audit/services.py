@@ -11,7 +11,9 @@ from django.utils import timezone
 from coopcases.audit.chain import (
     GENESIS,
     canonical_ip,
+    canonical_json,
     chain_anchor,
+    chained_fields,
     clean_text,
     entry_digest,
     normalise_json,
@@ -59,9 +61,6 @@ def audit_record(
     ctx = current()
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     with transaction.atomic(savepoint=False):  # the advisory lock needs a transaction; no savepoint inside the caller's
-        _lock_chain()
-        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev_hash = last or chain_anchor()
         entry = AuditEntry(
             at=timezone.now(),
             actor=actor if is_user else None,
@@ -80,11 +79,48 @@ def audit_record(
             reason=clean_text(reason),
             purpose=clean_text(purpose),
             outcome=outcome,
-            prev_hash=prev_hash,
         )
+        _append(entry)
+    return entry
+
+
+# The chain's head (`chain_anchor` when the table is empty) and the new entry's hash, entry_digest's formula computed by
+# PostgreSQL (built-in sha256(), no extension): reading the head and appending is one statement. It runs after the lock
+# statement, so its snapshot holds every entry committed before the lock was granted.
+_APPEND_SQL = """
+WITH head AS (
+    SELECT COALESCE(
+        (SELECT hash FROM audit_auditentry ORDER BY id DESC LIMIT 1),
+        (SELECT last_purged_hash FROM audit_auditpurge ORDER BY id DESC LIMIT 1),
+        %s) AS prev_hash
+)
+INSERT INTO audit_auditentry ({columns}, prev_hash, hash)
+VALUES ({values}, (SELECT prev_hash FROM head),
+        encode(sha256(convert_to((SELECT prev_hash FROM head) || %s, 'UTF8')), 'hex'))
+RETURNING id, prev_hash, hash
+"""
+
+
+def _append(entry: AuditEntry) -> None:
+    """Insert `entry` at the head of the chain. The chain lock is held from here to the caller's commit, so callers
+    append their audit row last (coopcases.core.workflow), and holding it costs two statements and the commit."""
+    if connection.vendor != "postgresql":
+        _lock_chain()
+        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        entry.prev_hash = last or chain_anchor()
         entry.hash = entry_digest(entry)
         entry.save(force_insert=True)
-    return entry
+        return
+    fields = [f for f in AuditEntry._meta.concrete_fields if f.attname not in ("id", "prev_hash", "hash")]
+    sql = _APPEND_SQL.format(columns=", ".join(connection.ops.quote_name(f.column) for f in fields), values=", ".join(["%s"] * len(fields)))
+    params = [GENESIS, *(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields), canonical_json(chained_fields(entry))]
+    _lock_chain()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        entry.pk, entry.prev_hash, entry.hash = cursor.fetchone()
+    entry._state.adding, entry._state.db = False, connection.alias
+    if entry.hash != entry_digest(entry):  # the database and verify_audit must agree, or nothing is written
+        raise RuntimeError("audit chain: the database's digest differs from entry_digest; transaction rolled back")
 
 
 def audit_view(*, actor, obj, purpose: str, fields: list[str] | tuple[str, ...] = ()) -> AuditEntry:

@@ -110,7 +110,11 @@ class Workflow:
         reason: str = "",
         params: dict | None = None,
         expected_version: int | None = None,
+        locked=None,
     ):
+        """`locked`: the row already locked by the caller inside its own transaction (the caller's service read it
+        under the lock to prepare the parameters); perform then neither locks it again nor opens a savepoint, and any
+        error rolls the caller's whole transaction back."""
         from coopcases.audit.services import audit_record
         from coopcases.events.services import event_emit
 
@@ -119,8 +123,10 @@ class Workflow:
         if transition is None:
             known = ", ".join(sorted(self.transitions))
             raise TransitionNotAllowed(f"Unknown action '{action}'. Known actions: {known}.", code="unknown_action")
-        with transaction.atomic():
-            obj = self.model._default_manager.select_for_update().get(pk=pk)
+        if locked is not None and not transaction.get_connection().in_atomic_block:
+            raise transaction.TransactionManagementError("perform(locked=…) needs the caller's transaction holding the lock")
+        with transaction.atomic(savepoint=locked is None):
+            obj = locked if locked is not None else self.model._default_manager.select_for_update().get(pk=pk)
             if expected_version is not None and obj.version != expected_version:
                 raise ConcurrentChange(
                     f"This record was changed by someone else (version {obj.version}, you had {expected_version}). "
@@ -157,6 +163,7 @@ class Workflow:
                 reason=reason,
                 data={k: v for k, v in params.items() if isinstance(v, str | int | float | bool | list | dict | type(None))},
             )
+            # Last write of the transaction: the audit chain's lock is held from here to the commit only.
             audit_record(
                 actor=actor,
                 action="transition",

@@ -60,11 +60,14 @@ class MlaRequestViewSet(TransitionsMixin, mixins.ListModelMixin, ResourceViewSet
         """After a write: the request re-read as a row, its ETag that row's version."""
         if serializer_class is not None:
             return super().represent(obj, status_code, serializer_class, reread)
-        data = self._represented(self.get_queryset().filter(pk=obj.pk))[0]
+        data = self._represented(self.visible_queryset(self.request.user).filter(pk=obj.pk))[0]
         headers = {"ETag": etag_of(data["version"])}
         if status_code == status.HTTP_201_CREATED:
             headers["Location"] = self.request.build_absolute_uri(self._detail_path(obj))
         return Response(data, status=status_code, headers=headers)
+
+    def write_queryset(self, actor):
+        return selectors.mla_requests_visible_to(actor).only("id", "version")
 
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):

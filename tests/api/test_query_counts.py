@@ -4,10 +4,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from coopcases.accounts.roles import RoleCode
+from coopcases.audit.chain import audit_chain_verify
+from coopcases.audit.models import AuditEntry
+from coopcases.events.models import Event
+from requests.services import message_post
 from tests.api.conftest import session_client
 from tests.api.test_mla_requests import NEW, URL
 from tests.cases.factories import CaseFactory, JITFactory
-from tests.requests.factories import complete_draft
+from tests.requests.factories import advance, complete_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +70,28 @@ def test_case_and_jit_lists(world):
         CaseFactory(lead_authority=lead, participating_authorities=others)
         JITFactory(parties=[lead, *others])
     assert (_queries(api, "/api/v1/cases/"), _queries(api, "/api/v1/jits/")) == few
+
+
+APPROVAL_QUERIES = 16  # see docs/benchmarks.md, "Transition end to end": what each one is
+
+
+def test_an_approval_costs_a_fixed_number_of_queries(world, partner):
+    """POST …/transitions/ {approve} with a bearer token, Idempotency-Key and If-Match: state, event, chained audit row
+    and the idempotency record in a fixed number of queries, whatever the request's history."""
+    ca = partner(world.authorities["pe-fn"], roles=(RoleCode.CENTRAL_AUTHORITY_OFFICER,))
+    counts = []
+    for history in (0, 4):
+        req = advance(world, complete_draft(world, "PE"), "submitted")
+        for i in range(history):
+            message_post(request_pk=req.pk, actor=world.user("magistrate:pe-fecor"), body=f"note {i}")
+        ca.api.get(f"{URL}{req.pk}/")  # steady state: the content types and the policy are cached per process
+        events, audit = Event.objects.count(), AuditEntry.objects.count()
+        with CaptureQueriesContext(connection) as ctx:
+            response = ca.api.post(f"{URL}{req.pk}/transitions/", {"action": "approve"}, format="json",
+                                   HTTP_IDEMPOTENCY_KEY=f"approve-{req.pk}", HTTP_IF_MATCH=f'"v{req.version}"')
+        assert response.status_code == 200, response.content
+        assert response.json()["state"] == "approved"
+        assert (Event.objects.count() - events, AuditEntry.objects.count() - audit) == (1, 1)
+        counts.append(len(ctx.captured_queries))
+    assert counts == [APPROVAL_QUERIES] * 2, "\n".join(q["sql"][:160] for q in ctx.captured_queries)
+    assert audit_chain_verify().intact

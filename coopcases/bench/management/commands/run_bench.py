@@ -39,6 +39,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from coopcases.accounts.models import User
+from coopcases.audit.chain import entry_digest
 from coopcases.audit.models import AuditEntry
 from coopcases.core.context import acting
 from coopcases.events.models import Event
@@ -62,6 +63,18 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _chain_from(head_id: int) -> str:
+    """The audit rows appended after `head_id` (concurrent writers) still form one chain: each links to the one before
+    and re-hashes to its stored hash. The whole chain is `manage.py verify_audit`'s walk; this checks the run's part."""
+    previous = AuditEntry.objects.filter(id__lte=head_id).order_by("-id").values_list("hash", flat=True).first()
+    count = 0
+    for entry in AuditEntry.objects.filter(id__gt=head_id).order_by("id").iterator():
+        if (previous is not None and entry.prev_hash != previous) or entry_digest(entry) != entry.hash:
+            return f"broken at entry #{entry.pk}"
+        previous, count = entry.hash, count + 1
+    return f"intact ({count} new entries)"
 
 
 def _cursor(position: int) -> str:
@@ -370,6 +383,7 @@ class Command(BaseCommand):
             approver = next(o for o in officers if o.pk not in (drafter, submitter))
             jobs.append((pk, approver))
         events_before, audit_before = Event.objects.count(), AuditEntry.objects.count()
+        head_before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
@@ -429,6 +443,7 @@ class Command(BaseCommand):
             "per_second": round(len(jobs) / elapsed, 1) if elapsed else None,
             "event_rows": Event.objects.count() - events_before, "audit_rows": AuditEntry.objects.count() - audit_before,
             "outbox_dispatched": outbox.filter(dispatched_at__isnull=False).count(), "outbox_rows": outbox.count(),
+            "audit_chain": _chain_from(head_before),
         }
 
     def _rss(self) -> dict:
@@ -492,7 +507,7 @@ class Command(BaseCommand):
             a = r["approve"]
             w(f"approve end to end ({a['threads']} threads): {a['approved']}/{a['attempted']} approved, {a['errors']} errors, "
               f"p50 {a['p50']} ms, p95 {a['p95']} ms, {a['per_second']}/s; +{a['event_rows']} events, +{a['audit_rows']} audit rows, "
-              f"outbox {a['outbox_dispatched']}/{a['outbox_rows']} dispatched by the worker")
+              f"outbox {a['outbox_dispatched']}/{a['outbox_rows']} dispatched by the worker; audit chain {a.get('audit_chain')}")
         ip = r["in_process"]
         w(f"in process (no HTTP), list page median: ours {ip['ours']} ms, raw {ip['raw']} ms, ratio {ip['ratio']}×; "
           f"detail median {ip['detail']} ms, p95 {ip['detail_p95']} ms ({ip['detail_ratio']}× the raw page)")
