@@ -5,7 +5,8 @@ gunicorn serving the raw psycopg + orjson baseline (coopcases/bench/rawapp.py); 
 token of a central authority officer (visibility filtering and audit as in production; the client throttle is
 raised so that it does not cut the run short). Then measures, with `hey` (Debian package), the list page (cursor
 of 50, filtered by state and requested state), a page 10,000 deep, the detail and the raw baseline at each
-concurrency; the `updated_since` sync of the last hour; approvals end to end (state, event, audit, outbox);
+concurrency; the `updated_since` sync of the last hour; approvals end to end (state, event, audit, outbox); a
+mixed load (every read and approvals at once);
 query counts; EXPLAIN of the list and of the sweep; `bench_sweep`; `bench_webhooks`; the RSS of a web worker and
 of the Celery worker. Results go to --out (JSON) and, with --plot, a PNG of latency against concurrency.
 
@@ -96,6 +97,7 @@ class Command(BaseCommand):
         parser.add_argument("--raw-port", type=int, default=8762)
         parser.add_argument("--approvals", type=int, default=300)
         parser.add_argument("--approval-threads", type=int, default=4)
+        parser.add_argument("--mixed-approvals", type=int, default=100, help="Approvals made during the mixed-load run")
         parser.add_argument("--sweep-open", type=int, default=1_000_000)
         parser.add_argument("--sweep-due", type=int, default=1000)
         parser.add_argument("--webhooks", type=int, default=2000)
@@ -103,7 +105,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", default="var/bench/results.json")
         parser.add_argument("--plot", default="", help="Write a PNG of latency against concurrency here")
         parser.add_argument("--export-rows", type=int, default=1_000_000, help="Rows of the streamed CSV export measured")
-        parser.add_argument("--skip", default="", help="Comma-separated parts to skip: sweep,webhooks,export,approve")
+        parser.add_argument("--skip", default="", help="Comma-separated parts to skip: sweep,webhooks,export,approve,mixed")
 
     # -- orchestration ---------------------------------------------------------------------------------------------
 
@@ -131,6 +133,8 @@ class Command(BaseCommand):
             self.results["explain_list"] = self._explain_list()
             if "approve" not in self.skip:
                 self.results["approve"] = self._approve()
+            if "mixed" not in self.skip:
+                self.results["mixed"] = self._mixed()
             self.results["rss_mb"] = self._rss()
         finally:
             self._stop()
@@ -172,11 +176,11 @@ class Command(BaseCommand):
     def _actor(self):
         """The central authority officer of the busiest requesting state, filtering by its busiest partner."""
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT requesting_state_id, requested_state_id FROM mla_mlarequest WHERE state = 'in_execution' "
-                "GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1"
-            )
-            country, requested = cursor.fetchone()
+            cursor.execute("SELECT requesting_state_id FROM mla_mlarequest GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+            country = cursor.fetchone()[0]
+            cursor.execute("SELECT requested_state_id FROM mla_mlarequest WHERE state = 'in_execution' AND requesting_state_id = %s "
+                           "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", [country])
+            requested = cursor.fetchone()[0]
         actor = (User.objects.filter(authority__country_id=country, authority__kind="central_authority",
                                      roles__code="central_authority_officer", username__startswith="bench-")
                  .select_related("authority").order_by("id").first())
@@ -268,17 +272,24 @@ class Command(BaseCommand):
         if not same:
             self.stdout.write(self.style.WARNING("the baseline page and ours hold different rows"))
 
-    def _hey(self, url: str, clients: int, *, auth: bool = True, duration: int | None = None) -> dict:
+    def _hey_command(self, url: str, clients: int, *, auth: bool = True, duration: int | None = None) -> list[str]:
         command = ["hey", "-z", f"{duration or self.opts['duration']}s", "-c", str(clients)]
         if auth:
             command += ["-H", f"Authorization: {self.auth}"]
-        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+        return [*command, url]
+
+    @staticmethod
+    def _hey_figures(output: str) -> dict:
         percentiles = {int(p): float(s) * 1000 for p, s in re.findall(r"^\s*(\d+)% in ([\d.]+) secs", output, re.M)}
         rps = float(re.search(r"Requests/sec:\s*([\d.]+)", output).group(1))
         codes = dict(re.findall(r"\[(\d+)\]\s+(\d+) responses", output))
         errors = sum(int(n) for code, n in codes.items() if not code.startswith("2"))
         return {"p50": round(percentiles.get(50, 0), 2), "p95": round(percentiles.get(95, 0), 2),
                 "p99": round(percentiles.get(99, 0), 2), "rps": round(rps, 1), "non_2xx": errors, "codes": codes}
+
+    def _hey(self, url: str, clients: int, *, auth: bool = True, duration: int | None = None) -> dict:
+        command = self._hey_command(url, clients, auth=auth, duration=duration)
+        return self._hey_figures(subprocess.run(command, capture_output=True, text=True, check=True).stdout)  # noqa: S603
 
     def _reads(self) -> None:
         runs: dict = {}
@@ -287,8 +298,11 @@ class Command(BaseCommand):
                 runs.setdefault(name, {})[clients] = self._hey(self.urls[name], clients, auth=name != "raw_list")
                 self.stdout.write(f"  {name:<10} c={clients:<3} {runs[name][clients]}")
         self.results["reads"] = runs
-        since = (timezone.now() - timedelta(hours=1)).isoformat()
+        # The last hour of the data (generated data stops at its --now, which may be hours ago).
+        newest = MlaRequest.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        since = (min(newest, timezone.now()) - timedelta(hours=1)).isoformat()
         url = f"{self.base}{self.results['endpoints']['list_url']}?{urlencode({'updated_since': since})}"
+        self.urls["sync"] = url
         page = httpx.get(url, headers={"Authorization": self.auth}, timeout=30).json()
         self.results["sync"] = {"url": url, "rows_first_page": len(page.get("results", [])), **self._hey(url, 1, duration=5)}
 
@@ -370,14 +384,15 @@ class Command(BaseCommand):
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             return "\n".join(row[0] for row in cursor.fetchall())
 
-    def _approve(self) -> dict:
+    def _approve(self, count: int | None = None, threads: int | None = None) -> dict:
         """Approvals by the requesting central authority's officer, each one transaction: state, event, audit, outbox."""
+        threads = threads or self.opts["approval_threads"]
         with connection.cursor() as cursor:
             cursor.execute("SELECT requesting_central_authority_id FROM mla_mlarequest WHERE state = 'submitted' "
                            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
             authority_id = cursor.fetchone()[0]
         officers = list(User.objects.filter(authority_id=authority_id, roles__code="central_authority_officer").order_by("id"))
-        queue = list(awaiting_decision_of(officers[0]).values_list("id", "created_by_id", "submitted_by_id")[: self.opts["approvals"]])
+        queue = list(awaiting_decision_of(officers[0]).values_list("id", "created_by_id", "submitted_by_id")[: count or self.opts["approvals"]])
         jobs = []
         for pk, drafter, submitter in queue:
             approver = next(o for o in officers if o.pk not in (drafter, submitter))
@@ -423,11 +438,11 @@ class Command(BaseCommand):
                     http.close()
                 connections.close_all()
 
-        threads = [threading.Thread(target=work) for _ in range(self.opts["approval_threads"])]
+        workers = [threading.Thread(target=work) for _ in range(threads)]
         started = time.perf_counter()
-        for t in threads:
+        for t in workers:
             t.start()
-        for t in threads:
+        for t in workers:
             t.join()
         elapsed = time.perf_counter() - started
         approved = MlaRequest.objects.filter(pk__in=[j[0] for j in jobs], state=MlaRequestState.APPROVED).count()
@@ -437,7 +452,7 @@ class Command(BaseCommand):
         return {
             "how": ("HTTP POST …/transitions/ {action: approve} with each officer's bearer token" if over_http
                     else "in-process service call (mla_request_transition)") + "; on-commit dispatch to the Celery worker",
-            "threads": self.opts["approval_threads"], "attempted": len(jobs), "approved": approved, "errors": len(errors),
+            "threads": threads, "attempted": len(jobs), "approved": approved, "errors": len(errors),
             "error_sample": errors[:3], "p50": round(statistics.median(latencies), 2) if latencies else None,
             "p95": round(latencies[int(len(latencies) * 0.95) - 1], 2) if latencies else None,
             "per_second": round(len(jobs) / elapsed, 1) if elapsed else None,
@@ -445,6 +460,22 @@ class Command(BaseCommand):
             "outbox_dispatched": outbox.filter(dispatched_at__isnull=False).count(), "outbox_rows": outbox.count(),
             "audit_chain": _chain_from(head_before),
         }
+
+    def _mixed(self) -> dict:
+        """Every kind of read and approvals at once, for --duration seconds, as officers and partner systems load it."""
+        streams = {"list": 4, "list_deep": 2, "detail": 4, "sync": 2}
+        running = {name: subprocess.Popen(self._hey_command(self.urls[name], clients), stdout=subprocess.PIPE, text=True)  # noqa: S603
+                   for name, clients in streams.items()}
+        approvals: dict = {}
+        writer = threading.Thread(target=lambda: approvals.update(self._approve(count=self.opts["mixed_approvals"], threads=2)))
+        writer.start()
+        reads = {name: self._hey_figures(process.communicate()[0]) for name, process in running.items()}
+        writer.join()
+        total = sum(r["rps"] for r in reads.values()) + (approvals.get("per_second") or 0)
+        worst_p95 = max([r["p95"] for r in reads.values()] + [approvals.get("p95") or 0])
+        return {"clients": streams, "reads": reads, "approve": approvals, "requests_per_second": round(total, 1),
+                "per_core": round(total / (os.cpu_count() or 1), 1), "worst_p95": worst_p95,
+                "errors": sum(r["non_2xx"] for r in reads.values()) + approvals.get("errors", 0)}
 
     def _rss(self) -> dict:
         web_workers = _children(self.web.pid)
@@ -508,6 +539,12 @@ class Command(BaseCommand):
             w(f"approve end to end ({a['threads']} threads): {a['approved']}/{a['attempted']} approved, {a['errors']} errors, "
               f"p50 {a['p50']} ms, p95 {a['p95']} ms, {a['per_second']}/s; +{a['event_rows']} events, +{a['audit_rows']} audit rows, "
               f"outbox {a['outbox_dispatched']}/{a['outbox_rows']} dispatched by the worker; audit chain {a.get('audit_chain')}")
+        if "mixed" in r:
+            m = r["mixed"]
+            w(f"mixed load (reads {m['clients']} + 2 approving threads): {m['requests_per_second']} req/s = {m['per_core']} per core, "
+              f"worst p95 {m['worst_p95']} ms, {m['errors']} errors; "
+              + ", ".join(f"{name} p95 {f['p95']} ms {f['rps']}/s" for name, f in m["reads"].items())
+              + f", approve p95 {m['approve'].get('p95')} ms {m['approve'].get('per_second')}/s")
         ip = r["in_process"]
         w(f"in process (no HTTP), list page median: ours {ip['ours']} ms, raw {ip['raw']} ms, ratio {ip['ratio']}×; "
           f"detail median {ip['detail']} ms, p95 {ip['detail_p95']} ms ({ip['detail_ratio']}× the raw page)")
