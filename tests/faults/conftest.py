@@ -2,7 +2,8 @@
 Celery workers and gunicorn run against them, a webhook receiver; and the Hypothesis profiles.
 
 `make test` runs the quick tests here (Hypothesis profile "ci"); `make faults` sets FAULTS=long, which adds
-the tests marked `faults_long` and switches to the "long" profile. Nothing here talks to the machine's shared
+the tests marked `faults_long` and switches to the "long" profile. The total of stateful steps executed is
+printed at the end of the run (tests/conftest.py). Nothing here talks to the machine's shared
 PostgreSQL or Redis, except the stateful tests, which use pytest-django's ordinary test database.
 """
 
@@ -35,13 +36,16 @@ LONG = os.environ.get("FAULTS") == "long"
 TEMPLATE_DB = "coop_faults_template"
 CACHE_DIR = ROOT / "var" / "faults-cache"
 
-settings.register_profile(
-    "ci", max_examples=8, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
-)
-settings.register_profile(
-    "long", max_examples=100, stateful_step_count=100, deadline=None, suppress_health_check=list(HealthCheck)
-)
+settings.register_profile("ci", max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+settings.register_profile("long", max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 PROFILE = settings.get_profile("long" if LONG else "ci")
+# Steps per example of each stateful machine, and the floor each test asserts on the steps it really executed
+# (Hypothesis ends some examples early). `make test`: at most 10 × (130 + 150 + 90) = 3,700, at least 3,000;
+# `make faults`: at most 100 × (300 + 300 + 150) = 75,000, at least 60,000.
+STEPS = (
+    {"mla": 300, "assets": 300, "jit": 150, "mla_floor": 24_000, "assets_floor": 24_000, "jit_floor": 12_000} if LONG
+    else {"mla": 130, "assets": 150, "jit": 90, "mla_floor": 1_100, "assets_floor": 1_300, "jit_floor": 600}
+)
 
 
 def pytest_configure(config):
@@ -200,15 +204,15 @@ def workers(process_env, fault_dir):
         worker.stop()
 
 
-@pytest.fixture
-def live_server_process(process_env, fault_dir):
-    """gunicorn serving tests.faults.wsgi on a free loopback port; yields its base URL."""
+def serve(env: dict, log_dir, **options):
+    """Start gunicorn serving tests.faults.wsgi on a free loopback port and wait until it answers; the caller
+    stops it. `base_url` is set on the returned process."""
     import httpx
 
     from tests.faults.harness import wait_until
 
     port = free_port()
-    server = gunicorn_server(process_env, fault_dir, port).start()
+    server = gunicorn_server(env, log_dir, port, **options).start()
 
     def up():
         try:
@@ -222,5 +226,12 @@ def live_server_process(process_env, fault_dir):
         server.stop()
         raise AssertionError(server.tail()) from None
     server.base_url = f"http://127.0.0.1:{port}"
+    return server
+
+
+@pytest.fixture
+def live_server_process(process_env, fault_dir):
+    """gunicorn serving tests.faults.wsgi on a free loopback port; yields the process (with its `base_url`)."""
+    server = serve(process_env, fault_dir)
     yield server
     server.stop()
