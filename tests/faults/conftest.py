@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -48,9 +49,17 @@ STEPS = (
 )
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "faults_long: fault test run only by `make faults` (FAULTS=long)")
     config.addinivalue_line("markers", "ephemeral: starts its own PostgreSQL and redis-server")
+    # A SIGTERM (`timeout`, a cancelled CI job) would end pytest without teardown and leave our PostgreSQL, redis,
+    # gunicorn and workers running (they are in their own sessions). As an interrupt, the fixtures stop them.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -72,20 +81,25 @@ def fault_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pg():
     """The cluster, with a migrated template database each test copies (CREATE DATABASE … TEMPLATE)."""
-    cluster = PgCluster().init()
-    cluster.start()
-    cluster.create_database(TEMPLATE_DB)
-    migrated_template(cluster)
-    yield cluster
-    cluster.destroy()
+    cluster = PgCluster()
+    try:
+        cluster.init()
+        cluster.start()
+        cluster.create_database(TEMPLATE_DB)
+        migrated_template(cluster)
+        yield cluster
+    finally:
+        cluster.destroy()
 
 
 @pytest.fixture(scope="session")
 def redis_server(fault_dir):
     server = RedisServer(fault_dir)
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 def schema_key() -> str:

@@ -146,7 +146,11 @@ class RedisServer:
              "--dir", str(self.dir), "--protected-mode", "yes"],
             stdout=(self.dir / "redis.log").open("a"), stderr=subprocess.STDOUT,
         )
-        wait_until(self.answering, what="redis answering")
+        try:
+            wait_until(self.answering, what="redis answering")
+        except TimeoutError:
+            self.stop()
+            raise
 
     def answering(self) -> bool:
         try:

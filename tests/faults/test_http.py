@@ -28,6 +28,9 @@ pytestmark = [pytest.mark.ephemeral, pytest.mark.xdist_group("faults")]
 SCOPES = ("requests:read", "requests:write", "cases:read", "reference:read")
 PAIRS = 300 if LONG else 12
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+# A refused body may be answered before it is read; the server then closes the connection, so hostile requests
+# don't reuse one (as a real client would reconnect).
+ONE_SHOT = {"Connection": "close"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
@@ -127,11 +130,12 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(api, settings):
     assert control.status_code == 201, control.text
     stored = Attachment.objects.count()
     for label, (name, content) in HOSTILE_UPLOADS.items():
-        answer = partner.http.post(url, files={"file": (name, content if content is not None else zip_bomb(), "application/pdf")})
+        answer = partner.http.post(url, files={"file": (name, content if content is not None else zip_bomb(), "application/pdf")},
+                                   headers=ONE_SHOT)
         assert 400 <= answer.status_code < 500, f"{label}: {answer.status_code} {answer.text[:300]}"
         assert answer.headers["content-type"].startswith("application/problem+json"), label
     malformed = partner.http.post(url, content=b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nno end",
-                                  headers={"content-type": "multipart/form-data; boundary=x"})
+                                  headers={"content-type": "multipart/form-data; boundary=x", **ONE_SHOT})
     assert 400 <= malformed.status_code < 500, malformed.text[:300]
     assert Attachment.objects.count() == stored, "a hostile upload was stored"
 
@@ -151,10 +155,10 @@ def test_hostile_json_is_refused_and_changes_nothing(api):
         "wrong types": '{"action": {"$ne": null}, "reason": 1}',
     }
     for label, body in bodies.items():
-        answer = partner.http.post(url, content=body.encode(), headers={"content-type": "application/json", "If-Match": f'"v{req.version}"'})
+        answer = partner.http.post(url, content=body.encode(), headers={"content-type": "application/json", "If-Match": f'"v{req.version}"', **ONE_SHOT})
         assert 400 <= answer.status_code < 500, f"{label}: {answer.status_code} {answer.text[:300]}"
         patch = partner.http.patch(f"/mla-requests/{req.pk}/", content=body.encode(),
-                                   headers={"content-type": "application/json", "If-Match": f'"v{req.version}"'})
+                                   headers={"content-type": "application/json", "If-Match": f'"v{req.version}"', **ONE_SHOT})
         assert 400 <= patch.status_code < 500, f"PATCH {label}: {patch.status_code} {patch.text[:300]}"
     after = MlaRequest.objects.get(pk=req.pk)
     assert (after.state, after.version) == (req.state, req.version)
