@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 
 import pytest
@@ -58,7 +59,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "ephemeral: starts its own PostgreSQL and redis-server")
     # A SIGTERM (`timeout`, a cancelled CI job) would end pytest without teardown and leave our PostgreSQL, redis,
     # gunicorn and workers running (they are in their own sessions). As an interrupt, the fixtures stop them.
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _interrupt)
 
 
