@@ -57,6 +57,7 @@ def _interrupt(signum, frame):
 def pytest_configure(config):
     config.addinivalue_line("markers", "faults_long: fault test run only by `make faults` (FAULTS=long)")
     config.addinivalue_line("markers", "ephemeral: starts its own PostgreSQL and redis-server")
+    config.addinivalue_line("markers", "sqlmap: runs sqlmap against a live server (`make test` runs the minimal scan)")
     # A SIGTERM (`timeout`, a cancelled CI job) would end pytest without teardown and leave our PostgreSQL, redis,
     # gunicorn and workers running (they are in their own sessions). As an interrupt, the fixtures stop them.
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:

@@ -30,7 +30,7 @@ from tests.faults.scenarios import mla_world, step
 from tests.requests.factories import complete_draft
 from tests.security.factories import administrator
 
-pytestmark = [pytest.mark.ephemeral, pytest.mark.xdist_group("faults")]
+pytestmark = [pytest.mark.ephemeral, pytest.mark.sqlmap, pytest.mark.xdist_group("faults")]
 SCOPES = ("requests:read", "cases:read", "assets:read", "notifications:read", "reference:read")
 PASSWORD = "correct horse battery staple"
 SCAN_SECONDS = 900
