@@ -42,11 +42,11 @@ settings.register_profile("ci", max_examples=10, deadline=None, suppress_health_
 settings.register_profile("long", max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 PROFILE = settings.get_profile("long" if LONG else "ci")
 # Steps per example of each stateful machine, and the floor each test asserts on the steps it really executed
-# (Hypothesis ends some examples early). `make test`: at most 10 × (130 + 150 + 90) = 3,700, at least 3,000;
+# (Hypothesis ends some JIT examples early). `make test`: at most 10 × (130 + 150 + 90) = 3,700, at least 3,050;
 # `make faults`: at most 100 × (300 + 300 + 150) = 75,000, at least 60,000.
 STEPS = (
     {"mla": 300, "assets": 300, "jit": 150, "mla_floor": 24_000, "assets_floor": 24_000, "jit_floor": 12_000} if LONG
-    else {"mla": 130, "assets": 150, "jit": 90, "mla_floor": 1_100, "assets_floor": 1_300, "jit_floor": 600}
+    else {"mla": 130, "assets": 150, "jit": 90, "mla_floor": 1_200, "assets_floor": 1_350, "jit_floor": 500}
 )
 
 
