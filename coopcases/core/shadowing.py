@@ -10,7 +10,7 @@ Only modules that read no Django setting at import time belong here: the `coopca
 the settings module may still be half-imported (a settings module outside this package, such as
 tests/faults/settings.py, imports `coopcases.settings.*`). `rest_framework.test` reads DRF's settings in a class
 body; imported from here it froze DRF's settings as empty in such processes, so DRF ran on its defaults (no OAuth2
-authentication: gunicorn refused the API's own tokens, docs/reliability.md finding 2).
+authentication: gunicorn refused the API's own tokens, docs/reliability.md finding 1).
 """
 
 import importlib

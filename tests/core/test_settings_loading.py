@@ -1,7 +1,7 @@
 """A deployment's own settings module, outside the coopcases package, gets the API's DRF settings.
 
 Importing the `coopcases` package while such a module is half-imported once froze DRF's settings as empty, so
-the API ran on DRF's defaults (no OAuth2 authentication, no problem+json): docs/reliability.md, finding 2.
+the API ran on DRF's defaults (no OAuth2 authentication, no problem+json): docs/reliability.md, finding 1.
 Each check runs in a fresh interpreter, as a server process starts.
 """
 

@@ -43,7 +43,7 @@ def test_a_killed_process_group_is_gone(tmp_path):
 
 
 def test_gunicorn_accepts_the_tokens_it_issues(fresh_db, live_server_process):
-    """Finding 2 of docs/reliability.md: gunicorn ran DRF on its default settings and refused its own tokens."""
+    """Finding 1 of docs/reliability.md: gunicorn ran DRF on its default settings and refused its own tokens."""
     world, _ = mla_world(0)
     issued = api_client_create(actor=administrator(), name="probe", authority=world.user("ca:pe-fn").authority,
                                scopes=("requests:read",), roles=(RoleCode.CENTRAL_AUTHORITY_OFFICER,))
