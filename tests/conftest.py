@@ -44,3 +44,21 @@ def _audit_tables_flushable(request, django_db_blocker):
     if transactional:
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
+
+
+# The stateful machines of tests/faults record the steps they executed on their reports (tests/faults/stateful.py);
+# here, in the root conftest, the total is printed also when pytest-xdist workers ran them.
+_stateful_steps: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        for name, value in report.user_properties:
+            if name == "stateful_steps":
+                _stateful_steps[report.nodeid.rsplit("::", 1)[-1]] = value
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _stateful_steps:
+        each = ", ".join(f"{test} {steps:,}" for test, steps in sorted(_stateful_steps.items()))
+        terminalreporter.write_line(f"stateful steps executed: {sum(_stateful_steps.values()):,} ({each})")

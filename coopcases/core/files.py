@@ -232,9 +232,19 @@ def _check(file, allowed_mime_types, max_bytes: int, name: str) -> UploadCheck:
         raise _refuse(_("%(type)s files are not accepted here") % {"type": LABELS[mime]}, "type_not_allowed")
     if extension and extension not in EXTENSIONS[mime]:
         raise _refuse(_("the name ends in %(extension)s but the content is %(type)s") % {"extension": extension, "type": LABELS[mime]}, "type_mismatch")
+    declared = (getattr(file, "content_type", None) or "").split(";")[0].strip().lower()
+    if not extension and not _may_describe(declared, mime):  # without an extension, the declared type is the claim
+        raise _refuse(_("it was sent as %(declared)s but the content is %(type)s") % {"declared": declared, "type": LABELS[mime]}, "type_mismatch")
     _scan(file)
     file.seek(0)
     return UploadCheck(sha256=sha256, size=size, mime=mime)
+
+
+def _may_describe(declared: str, mime: str) -> bool:
+    """Whether a client's declared Content-Type fits the sniffed type (no declaration, or a generic one, fits all)."""
+    if declared in ("", "application/octet-stream") or declared == mime:
+        return True
+    return declared.startswith("text/") and mime.startswith("text/")
 
 
 _FOLDER = re.compile(r"^[a-z0-9_-]+$")

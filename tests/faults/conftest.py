@@ -2,7 +2,8 @@
 Celery workers and gunicorn run against them, a webhook receiver; and the Hypothesis profiles.
 
 `make test` runs the quick tests here (Hypothesis profile "ci"); `make faults` sets FAULTS=long, which adds
-the tests marked `faults_long` and switches to the "long" profile. Nothing here talks to the machine's shared
+the tests marked `faults_long` and switches to the "long" profile. The total of stateful steps executed is
+printed at the end of the run (tests/conftest.py). Nothing here talks to the machine's shared
 PostgreSQL or Redis, except the stateful tests, which use pytest-django's ordinary test database.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import signal
 import subprocess
 import sys
+import threading
 import uuid
 
 import pytest
@@ -35,18 +38,30 @@ LONG = os.environ.get("FAULTS") == "long"
 TEMPLATE_DB = "coop_faults_template"
 CACHE_DIR = ROOT / "var" / "faults-cache"
 
-settings.register_profile(
-    "ci", max_examples=8, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
-)
-settings.register_profile(
-    "long", max_examples=100, stateful_step_count=100, deadline=None, suppress_health_check=list(HealthCheck)
-)
+settings.register_profile("ci", max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+settings.register_profile("long", max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 PROFILE = settings.get_profile("long" if LONG else "ci")
+# Steps per example of each stateful machine, and the floor each test asserts on the steps it really executed
+# (Hypothesis ends some JIT examples early). `make test`: at most 10 × (130 + 150 + 90) = 3,700, at least 3,050;
+# `make faults`: at most 100 × (300 + 300 + 150) = 75,000, at least 60,000.
+STEPS = (
+    {"mla": 300, "assets": 300, "jit": 150, "mla_floor": 24_000, "assets_floor": 24_000, "jit_floor": 12_000} if LONG
+    else {"mla": 130, "assets": 150, "jit": 90, "mla_floor": 1_200, "assets_floor": 1_350, "jit_floor": 500}
+)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "faults_long: fault test run only by `make faults` (FAULTS=long)")
     config.addinivalue_line("markers", "ephemeral: starts its own PostgreSQL and redis-server")
+    config.addinivalue_line("markers", "sqlmap: runs sqlmap against a live server (`make test` runs the minimal scan)")
+    # A SIGTERM (`timeout`, a cancelled CI job) would end pytest without teardown and leave our PostgreSQL, redis,
+    # gunicorn and workers running (they are in their own sessions). As an interrupt, the fixtures stop them.
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,20 +83,25 @@ def fault_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pg():
     """The cluster, with a migrated template database each test copies (CREATE DATABASE … TEMPLATE)."""
-    cluster = PgCluster().init()
-    cluster.start()
-    cluster.create_database(TEMPLATE_DB)
-    migrated_template(cluster)
-    yield cluster
-    cluster.destroy()
+    cluster = PgCluster()
+    try:
+        cluster.init()
+        cluster.start()
+        cluster.create_database(TEMPLATE_DB)
+        migrated_template(cluster)
+        yield cluster
+    finally:
+        cluster.destroy()
 
 
 @pytest.fixture(scope="session")
 def redis_server(fault_dir):
     server = RedisServer(fault_dir)
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 def schema_key() -> str:
@@ -200,15 +220,15 @@ def workers(process_env, fault_dir):
         worker.stop()
 
 
-@pytest.fixture
-def live_server_process(process_env, fault_dir):
-    """gunicorn serving tests.faults.wsgi on a free loopback port; yields its base URL."""
+def serve(env: dict, log_dir, **options):
+    """Start gunicorn serving tests.faults.wsgi on a free loopback port and wait until it answers; the caller
+    stops it. `base_url` is set on the returned process."""
     import httpx
 
     from tests.faults.harness import wait_until
 
     port = free_port()
-    server = gunicorn_server(process_env, fault_dir, port).start()
+    server = gunicorn_server(env, log_dir, port, **options).start()
 
     def up():
         try:
@@ -222,5 +242,12 @@ def live_server_process(process_env, fault_dir):
         server.stop()
         raise AssertionError(server.tail()) from None
     server.base_url = f"http://127.0.0.1:{port}"
+    return server
+
+
+@pytest.fixture
+def live_server_process(process_env, fault_dir):
+    """gunicorn serving tests.faults.wsgi on a free loopback port; yields the process (with its `base_url`)."""
+    server = serve(process_env, fault_dir)
     yield server
     server.stop()

@@ -146,7 +146,11 @@ class RedisServer:
              "--dir", str(self.dir), "--protected-mode", "yes"],
             stdout=(self.dir / "redis.log").open("a"), stderr=subprocess.STDOUT,
         )
-        wait_until(self.answering, what="redis answering")
+        try:
+            wait_until(self.answering, what="redis answering")
+        except TimeoutError:
+            self.stop()
+            raise
 
     def answering(self) -> bool:
         try:
@@ -220,12 +224,15 @@ def celery_worker(env: dict, log_dir: Path, name: str = "worker", concurrency: i
     return ManagedProcess(name, command, env, log_dir)
 
 
-def gunicorn_server(env: dict, log_dir: Path, port: int, workers: int = 2, threads: int = 4) -> ManagedProcess:
+def gunicorn_server(env: dict, log_dir: Path, port: int, workers: int = 2, threads: int = 4,
+                    name: str = "gunicorn") -> ManagedProcess:
+    # No control socket: its default path (~/.gunicorn/gunicorn.ctl) is shared with every other gunicorn here.
     command = [
         sys.executable, "-m", "gunicorn", "tests.faults.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
         "--threads", str(threads), "--timeout", "30", "--graceful-timeout", "5", "--access-logfile", "-",
+        "--no-control-socket",
     ]
-    return ManagedProcess("gunicorn", command, env, log_dir)
+    return ManagedProcess(name, command, env, log_dir)
 
 
 class QuietServer(http.server.ThreadingHTTPServer):

@@ -8,8 +8,9 @@ from coopcases.deadlines.services import OPEN_STATES
 from coopcases.events.models import Event
 
 
-def replay(obj, workflow, initial: str) -> None:
-    """Fold the object's transition events from its initial state; the result must be its current state."""
+def replay(obj, workflow, initial: str) -> tuple[list, list]:
+    """Fold the object's transition events from its initial state; the result must be its current state.
+    Returns the object's events and its transition audit rows (two queries), for further checks."""
     object_type, object_id, _case = object_ref(obj)
     events = list(Event.objects.filter(object_type=object_type, object_id=object_id).order_by("sequence"))
     assert [e.sequence for e in events] == list(range(1, len(events) + 1)), "event chain has a gap"
@@ -27,6 +28,7 @@ def replay(obj, workflow, initial: str) -> None:
     assert [a["action"] for a in audits] == [e.event_type.split(".", 1)[1] for e in transitions], (
         "not exactly one audit row per transition"
     )
+    return events, audits
 
 
 def no_open_deadline_when_finished(obj, workflow) -> None:

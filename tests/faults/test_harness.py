@@ -1,10 +1,15 @@
-"""The harness itself: its own PostgreSQL and Redis answer, and the Django connection points at the copy."""
+"""The harness itself: its own PostgreSQL and Redis answer, the Django connection points at the copy, and the
+gunicorn it starts serves the API as configured (its own tokens accepted)."""
 
 import httpx
 import pytest
 from django.db import connection
 
+from coopcases.accounts.roles import RoleCode
+from coopcases.api.services import api_client_create
 from tests.faults.harness import ManagedProcess
+from tests.faults.scenarios import mla_world
+from tests.security.factories import administrator
 
 pytestmark = [pytest.mark.ephemeral, pytest.mark.xdist_group("faults")]
 
@@ -35,3 +40,20 @@ def test_a_killed_process_group_is_gone(tmp_path):
     sleeper = ManagedProcess("sleeper", ["sleep", "30"], {}, tmp_path).start()
     sleeper.kill()
     assert not sleeper.alive()
+
+
+def test_gunicorn_accepts_the_tokens_it_issues(fresh_db, live_server_process):
+    """Finding 1 of docs/reliability.md: gunicorn ran DRF on its default settings and refused its own tokens."""
+    world, _ = mla_world(0)
+    issued = api_client_create(actor=administrator(), name="probe", authority=world.user("ca:pe-fn").authority,
+                               scopes=("requests:read",), roles=(RoleCode.CENTRAL_AUTHORITY_OFFICER,))
+    with httpx.Client(base_url=live_server_process.base_url, timeout=30) as http:
+        token = http.post("/oauth/token/", data={"grant_type": "client_credentials"}, auth=(issued.client_id, issued.client_secret))
+        assert token.status_code == 200, token.text
+        for _ in range(4):  # both gunicorn workers, most likely
+            listed = http.get("/api/v1/mla-requests/", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+            assert listed.status_code == 200, (listed.status_code, listed.text, live_server_process.tail())
+        anonymous = http.get("/api/v1/mla-requests/")
+    assert anonymous.status_code == 401, anonymous.text
+    assert anonymous.headers["content-type"].startswith("application/problem+json")
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")

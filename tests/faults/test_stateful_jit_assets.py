@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from assets import services as asset_services
 from assets.models import Asset, AssetState
@@ -22,13 +22,14 @@ from coopcases.events.models import Event
 from tests.assets.factories import CaseFactory, colombia, spain, user
 from tests.cases.test_jit_state_machine import JITLifecycle
 from tests.factories import AuthorityFactory
-from tests.faults.conftest import PROFILE
+from tests.faults.conftest import STEPS
 from tests.faults.invariants import no_open_deadline_when_finished, replay
+from tests.faults.stateful import CountedSteps, run_counted
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
-class JitMachine(JITLifecycle):
+class JitMachine(CountedSteps, JITLifecycle):
     initial_state = None
 
     @invariant()
@@ -42,15 +43,15 @@ class JitMachine(JITLifecycle):
         assert not Event.objects.filter(object_id=str(self.jit.pk), from_state__gt="", actor_id__in=outsiders).exists()
 
 
-class AssetMachine(RuleBasedStateMachine):
-    """An asset of a Colombian case located in Spain; orders, disposals and transitions in any order by anyone."""
+class AssetMachine(CountedSteps, RuleBasedStateMachine):
+    """An asset of a Colombian case located in Spain; orders, disposals and transitions in any order by anyone.
+    Once the asset is finished, a walk may start over with a new case and asset."""
 
     def __init__(self):
         super().__init__()
         co, es = colombia(), spain()
         lead = AuthorityFactory(country=co)
         court = AuthorityFactory(country=es)
-        self.case = CaseFactory(lead_authority=lead)
         self.lead, self.court = lead, court
         self.actors = {
             "magistrate": user(lead, RoleCode.LIAISON_MAGISTRATE),
@@ -58,11 +59,21 @@ class AssetMachine(RuleBasedStateMachine):
             "outsider": user(AuthorityFactory(country=es), RoleCode.LIAISON_MAGISTRATE),
             "auditor": user(AuthorityFactory(country=es), RoleCode.AUDITOR),
         }
+        self.location = es
+        self.start_walk()
+
+    def start_walk(self):
+        self.case = CaseFactory(lead_authority=self.lead)  # a new case: one account's identifiers once per case
         self.asset = asset_services.asset_create(
             actor=self.actors["magistrate"], case=self.case, kind="account", description="Current account",
-            location_state=es, identifiers={"iban": "ES9121000418450200051332"}, holder_name="Juan Pérez",
+            location_state=self.location, identifiers={"iban": "ES9121000418450200051332"}, holder_name="Juan Pérez",
             holder_type="natural_person", estimated_amount="250000.00", estimated_currency="EUR", valuation_date=date(2024, 3, 1),
         )
+
+    @precondition(lambda self: asset_workflow.is_terminal(self.asset))
+    @rule()
+    def start_over(self):
+        self.start_walk()
 
     def _refresh(self):
         self.asset = Asset.objects.get(pk=self.asset.pk)
@@ -108,9 +119,11 @@ class AssetMachine(RuleBasedStateMachine):
         no_open_deadline_when_finished(self.asset, asset_workflow)
 
 
-def test_jit_walks_keep_the_invariants():
-    run_state_machine_as_test(JitMachine, settings=PROFILE)
+def test_jit_walks_keep_the_invariants(request):
+    steps = run_counted(request, JitMachine, step_count=STEPS["jit"])
+    assert steps >= STEPS["jit_floor"], steps
 
 
-def test_asset_walks_keep_the_invariants():
-    run_state_machine_as_test(AssetMachine, settings=PROFILE)
+def test_asset_walks_keep_the_invariants(request):
+    steps = run_counted(request, AssetMachine, step_count=STEPS["assets"])
+    assert steps >= STEPS["assets_floor"], steps

@@ -92,6 +92,24 @@ def test_content_that_is_not_what_it_claims_is_refused(name, content, code):
     assert refusal(upload(name, content)) == code
 
 
+@pytest.mark.parametrize(
+    ("name", "declared", "accepted"),
+    [
+        ("passwd", "application/pdf", False),  # what is left of "../../etc/passwd": sent as a PDF, the bytes are text
+        ("passwd", "text/plain", True),
+        ("passwd", "application/octet-stream", True),
+        ("notes", "", True),
+        ("notes.txt", "application/pdf", True),  # with an extension, the extension is the claim that is checked
+    ],
+)
+def test_without_an_extension_the_declared_type_must_fit_the_content(name, declared, accepted):
+    file = SimpleUploadedFile(name, b"root:x:0:0::/root:/bin/sh\n", content_type=declared)
+    if accepted:
+        assert validate_upload(file, EVERYTHING, MB).mime == TEXT
+    else:
+        assert refusal(file) == "type_mismatch"
+
+
 def test_a_type_this_field_does_not_take_is_refused():
     assert refusal(upload("seal.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40), allowed={PDF}) == "type_not_allowed"
 
